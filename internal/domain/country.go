@@ -19,7 +19,24 @@ func NormalizeCountry(s string) (string, bool) {
 	if err != nil || !r.IsCountry() {
 		return "", false
 	}
+	// Deprecated codes with one successor (BU → MM) become the successor.
+	r = r.Canonicalize()
+	if !isCurrentCountry(r) {
+		return "", false
+	}
 	return r.String(), true
+}
+
+// dissolved lists former countries whose code has no single successor;
+// CLDR still calls them countries, but a record made today cannot be about
+// a person of Yugoslav or Soviet nationality in the ISO sense.
+var dissolved = map[string]bool{"AN": true, "CS": true, "SU": true, "YU": true}
+
+// isCurrentCountry keeps what ISO 3166-1 currently assigns (plus XK for
+// Kosovo, which agencies use): CLDR's region list also holds groupings and
+// reserved codes (EZ, UN, EA, IC), which have no UN M49 number.
+func isCurrentCountry(r language.Region) bool {
+	return r.IsCountry() && r.Canonicalize() == r && r.M49() != 0 && !dissolved[r.String()]
 }
 
 // CountryName returns the name of an ISO 3166-1 country in lang ("fi", "en",
@@ -81,7 +98,7 @@ func Countries(lang string) []Country {
 		for b := 'A'; b <= 'Z'; b++ {
 			code := string([]rune{a, b})
 			r, err := language.ParseRegion(code)
-			if err != nil || !r.IsCountry() || r.String() != code {
+			if err != nil || !isCurrentCountry(r) || r.String() != code {
 				continue
 			}
 			out = append(out, Country{code, CountryName(code, lang)})

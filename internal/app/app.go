@@ -1,0 +1,118 @@
+// Package app wires Vigil together: configuration, keys, the store, the
+// service and the HTTP server. It has Run and Close so tests can start the
+// real program on a free port.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"vigil/internal/service"
+	"vigil/internal/store"
+	"vigil/internal/web"
+)
+
+// Config is everything Run needs.
+type Config struct {
+	DataDir     string
+	Key         []byte // database key (SQLite); loaded by the caller
+	DatabaseURL string // postgres://... to use PostgreSQL
+	Addr        string // listen address, e.g. 127.0.0.1:8080 or 127.0.0.1:0
+	Demo        bool
+	Secure      bool // cookies only over TLS (set when a TLS proxy is in front)
+	Log         *slog.Logger
+}
+
+// IsPostgres reports whether url selects PostgreSQL.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// App is a running Vigil instance.
+type App struct {
+	Config  Config
+	Store   *store.Store
+	Service *service.Service
+	Web     *web.Server
+
+	ln   net.Listener
+	http *http.Server
+	done chan error
+}
+
+// OpenStore opens the configured store; used by CLI commands that need no
+// server.
+func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
+	if cfg.DatabaseURL != "" && !IsPostgres(cfg.DatabaseURL) {
+		return nil, fmt.Errorf("VIGIL_DATABASE_URL must start with postgres:// (leave it empty for the built-in SQLite store)")
+	}
+	if cfg.DatabaseURL == "" {
+		if cfg.DataDir == "" {
+			return nil, errors.New("no data directory: give --data DIR or VIGIL_DATA")
+		}
+		if len(cfg.Key) != 32 {
+			return nil, errors.New("no database key")
+		}
+	}
+	return store.Open(ctx, store.Config{Dir: cfg.DataDir, Key: cfg.Key, DatabaseURL: cfg.DatabaseURL})
+}
+
+// Run opens the store, starts listening and serves in the background.
+func Run(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Service: service.New(st), done: make(chan error, 1)}
+	if a.Web, err = web.New(a.Service, cfg.Log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Web.Demo, a.Web.Secure = cfg.Demo, cfg.Secure
+	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	a.http = &http.Server{Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)}
+	go func() { a.done <- a.http.Serve(a.ln) }()
+	return a, nil
+}
+
+// URL is the base URL the app serves on.
+func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
+
+// Wait blocks until the server stops or ctx is done.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case err := <-a.done:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// Close stops serving (letting requests in flight finish) and closes the store.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := a.http.Shutdown(ctx)
+	if cerr := a.Store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

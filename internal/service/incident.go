@@ -1,0 +1,114 @@
+package service
+
+import (
+	"context"
+
+	"vigil/internal/domain"
+	"vigil/internal/store"
+)
+
+// ListIncidents lists incidents matching f.
+func (s *Service) ListIncidents(ctx context.Context, a domain.Actor, f store.IncidentFilter, p domain.Page) ([]domain.Incident, string, error) {
+	if err := require(a, domain.PermIncidentRead); err != nil {
+		return nil, "", err
+	}
+	return s.Store.ListIncidents(ctx, f, p.Normalized())
+}
+
+// GetIncident returns one incident.
+func (s *Service) GetIncident(ctx context.Context, a domain.Actor, id int64) (domain.Incident, error) {
+	if err := require(a, domain.PermIncidentRead); err != nil {
+		return domain.Incident{}, err
+	}
+	return s.Store.GetIncident(ctx, id)
+}
+
+// CreateIncident records a new incident. Only those who may verify can set a
+// status other than unverified or publish; others propose.
+func (s *Service) CreateIncident(ctx context.Context, a domain.Actor, in *domain.Incident) error {
+	if err := require(a, domain.PermIncidentWrite); err != nil {
+		return err
+	}
+	if !a.Can(domain.PermVerify) {
+		in.Verification = domain.Verification{Status: "unverified", Reason: "proposed"}
+		in.Published = false
+	}
+	if err := s.checkIncident(ctx, in); err != nil {
+		return err
+	}
+	s.stampVerification(in, domain.Verification{}, a)
+	stamp(&in.Meta, a, true)
+	return s.Store.CreateIncident(ctx, in)
+}
+
+// UpdateIncident saves an edit, keeping verification and publication as
+// they were unless the actor may change them.
+func (s *Service) UpdateIncident(ctx context.Context, a domain.Actor, in *domain.Incident) error {
+	if err := require(a, domain.PermIncidentWrite); err != nil {
+		return err
+	}
+	old, err := s.Store.GetIncident(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	if !a.Can(domain.PermVerify) {
+		in.Verification, in.Published = old.Verification, old.Published
+	}
+	in.CreatedAt, in.CreatedBy = old.CreatedAt, old.CreatedBy
+	if err := s.checkIncident(ctx, in); err != nil {
+		return err
+	}
+	s.stampVerification(in, old.Verification, a)
+	stamp(&in.Meta, a, false)
+	return s.Store.UpdateIncident(ctx, in)
+}
+
+func (s *Service) stampVerification(in *domain.Incident, old domain.Verification, a domain.Actor) {
+	if in.Verification.Status != old.Status || in.Verification.Reason != old.Reason {
+		now := s.Now().UTC()
+		in.Verification.SetBy, in.Verification.SetAt = a.UserID, &now
+	} else {
+		in.Verification.SetBy, in.Verification.SetAt = old.SetBy, old.SetAt
+	}
+}
+
+func (s *Service) checkIncident(ctx context.Context, in *domain.Incident) error {
+	in.Normalize()
+	err := in.Validate()
+	if in.CrossingPoint != "" {
+		if _, cerr := s.Store.GetCrossingPointByCode(ctx, in.CrossingPoint); cerr != nil {
+			if domain.ErrorCode(cerr) != domain.ENotFound {
+				return cerr
+			}
+			var p domain.Problems
+			p.Add("crossing_point", "no crossing point has the code %q", in.CrossingPoint)
+			return mergeProblems(err, p.Err())
+		}
+	}
+	return err
+}
+
+// mergeProblems joins the field errors of two validation errors.
+func mergeProblems(a, b error) error {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	ea, eb := a.(*domain.Error), b.(*domain.Error)
+	return &domain.Error{Code: domain.EInvalid, Message: ea.Message, Fields: append(ea.Fields, eb.Fields...)}
+}
+
+// ProposedVerification suggests a status for an incident from its links.
+func (s *Service) ProposedVerification(links []store.LinkedTestimony) (string, string) {
+	src := make([]domain.LinkedSource, len(links))
+	for i, l := range links {
+		key := l.Testimony.Narrator.Pseudonym
+		if key == "" {
+			key = "#" + itoa(l.Testimony.ID)
+		}
+		src[i] = domain.LinkedSource{Relation: l.Link.Relation, Narrator: key}
+	}
+	return domain.ProposeVerification(src)
+}

@@ -1,0 +1,68 @@
+// Package service is where the rules meet the store: every operation checks
+// the actor's permission and need-to-know, normalizes and validates input,
+// and then reads or writes through the store. The web UI, the API, the CLI
+// and the demo loader all go through here, so they cannot disagree on who
+// may do what.
+package service
+
+import (
+	"context"
+	"time"
+
+	"vigil/internal/auth"
+	"vigil/internal/domain"
+	"vigil/internal/store"
+)
+
+// Service bundles the store with the clock and password settings.
+type Service struct {
+	Store          *store.Store
+	Now            func() time.Time
+	PasswordParams auth.Params
+	// SessionIdle and SessionMax bound a web session's life.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+}
+
+// New returns a service over st with production settings.
+func New(st *store.Store) *Service {
+	return &Service{Store: st, Now: time.Now, PasswordParams: auth.DefaultParams,
+		SessionIdle: 2 * time.Hour, SessionMax: 12 * time.Hour}
+}
+
+func (s *Service) today() domain.Date { return domain.DateOf(s.Now()) }
+
+// Today is the service clock's current date.
+func (s *Service) Today() domain.Date { return s.today() }
+
+func require(a domain.Actor, p domain.Permission) error {
+	if !a.Can(p) {
+		return domain.Errorf(domain.EForbidden, "you do not have permission to do this")
+	}
+	return nil
+}
+
+func stamp(m *domain.Meta, a domain.Actor, creating bool) {
+	if creating {
+		m.CreatedBy = a.UserID
+	}
+	m.UpdatedBy = a.UserID
+}
+
+type validator interface {
+	Normalize()
+	Validate() error
+}
+
+func check(v validator) error {
+	v.Normalize()
+	return v.Validate()
+}
+
+// Counts returns the dashboard's numbers.
+func (s *Service) Counts(ctx context.Context, a domain.Actor) (store.Counts, error) {
+	if err := require(a, domain.PermDashboard); err != nil {
+		return store.Counts{}, err
+	}
+	return s.Store.Counts(ctx)
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"vigil/internal/domain"
+)
+
+// Bulk loading is for the synthetic data generator, imports and
+// benchmarks. Each call is one transaction. Records keep a Version,
+// CreatedAt and UpdatedAt that are already set (an import keeps its
+// history); zero ones get 1 and now. The new IDs are written back into the
+// caller's slice, so links can be made to the records afterwards.
+
+// BulkInsertTestimonies inserts ts in one transaction.
+func (s *Store) BulkInsertTestimonies(ctx context.Context, ts []domain.Testimony) (err error) {
+	defer s.fail(&err)
+	if len(ts) == 0 {
+		return nil
+	}
+	for i := range ts {
+		if err := validDates(ts[i].ReceivedOn); err != nil {
+			return err
+		}
+	}
+	now := s.stamp()
+	recs := slices.Clone(ts)
+	for i := range recs {
+		fillMeta(&recs[i].Meta, now)
+	}
+	err = s.bulkTx(ctx, func(tx *sql.Tx, c conn) error {
+		if s.d.name() == "postgres" {
+			if err := pgBulkInsert(ctx, c, "testimonies", testimonyInsertColumns, testimonyInsertColumnCount, len(recs),
+				func(i int, id int64) []any { recs[i].ID = id; return testimonyArgs(&recs[i]) }); err != nil {
+				return err
+			}
+		} else {
+			stmt, err := tx.PrepareContext(ctx, insertTestimony)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for i := range recs {
+				if err := stmt.QueryRowContext(ctx, testimonyArgs(&recs[i])...).Scan(&recs[i].ID); err != nil {
+					return err
+				}
+			}
+		}
+		return addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: int64(len(recs))})
+	})
+	if err != nil {
+		return err
+	}
+	copy(ts, recs)
+	return nil
+}
+
+// BulkInsertIncidents inserts ins, with their tags, in one transaction.
+func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) (err error) {
+	defer s.fail(&err)
+	if len(ins) == 0 {
+		return nil
+	}
+	for i := range ins {
+		if err := incidentDates(&ins[i]); err != nil {
+			return err
+		}
+	}
+	now := s.stamp()
+	recs := slices.Clone(ins)
+	d := counterDeltas{}
+	for i := range recs {
+		fillMeta(&recs[i].Meta, now)
+		d.incident(&recs[i], 1)
+	}
+	err = s.bulkTx(ctx, func(tx *sql.Tx, c conn) error {
+		if s.d.name() == "postgres" {
+			if err := pgBulkInsert(ctx, c, "incidents", incidentInsertColumns, incidentInsertColumnCount, len(recs),
+				func(i int, id int64) []any { recs[i].ID = id; return incidentArgs(&recs[i]) }); err != nil {
+				return err
+			}
+			var tags [][]any
+			for i := range recs {
+				tags = tagRows(recs[i].ID, &recs[i], tags)
+			}
+			if err := insertTags(ctx, c, tags); err != nil {
+				return err
+			}
+		} else {
+			// On SQLite a prepared statement per row costs no round trip
+			// and is as fast as multi-row VALUES.
+			stmt, err := tx.PrepareContext(ctx, insertIncident)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			tagStmt, err := tx.PrepareContext(ctx, `INSERT INTO incident_tags (incident_id, dim, value, when_from) VALUES (?, ?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer tagStmt.Close()
+			var tags [][]any
+			for i := range recs {
+				if err := stmt.QueryRowContext(ctx, incidentArgs(&recs[i])...).Scan(&recs[i].ID); err != nil {
+					return err
+				}
+				for _, t := range tagRows(recs[i].ID, &recs[i], tags[:0]) {
+					if _, err := tagStmt.ExecContext(ctx, t...); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return addCounters(ctx, c, d)
+	})
+	if err != nil {
+		return err
+	}
+	copy(ins, recs)
+	return nil
+}
+
+func fillMeta(m *domain.Meta, now time.Time) {
+	if m.Version <= 0 {
+		m.Version = 1
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	if m.UpdatedAt.IsZero() {
+		m.UpdatedAt = m.CreatedAt
+	}
+	// The database keeps milliseconds; the records handed back say so.
+	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC().Truncate(time.Millisecond), m.UpdatedAt.UTC().Truncate(time.Millisecond)
+	if m.UpdatedBy == 0 {
+		m.UpdatedBy = m.CreatedBy
+	}
+}
+
+func (s *Store) bulkTx(ctx context.Context, fn func(tx *sql.Tx, c conn) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx, conn{tx, s.d}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// pgBulkInsert inserts n rows into table with multi-row VALUES, the fast
+// path on PostgreSQL. IDs are drawn from the identity sequence first,
+// because the order of rows that a multi-row INSERT ... RETURNING gives back
+// is not promised to match the VALUES list. args(i, id) returns the values
+// of row i, which gets id.
+func pgBulkInsert(ctx context.Context, c conn, table, columns string, ncols, n int, args func(i int, id int64) []any) error {
+	rows, err := c.query(ctx, `SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)`, table, n)
+	ids, err := collect(rows, err, func(r rowScanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(ids)
+	vals := make([][]any, n)
+	for i := range n {
+		vals[i] = append([]any{ids[i]}, args(i, ids[i])...)
+	}
+	return insertRows(ctx, c, `INSERT INTO `+table+` (id, `+columns+`) OVERRIDING SYSTEM VALUE VALUES `, ncols+1, vals)
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"vigil/internal/domain"
+)
+
+// Session is a signed-in browser. Only the hash of its token is stored, so
+// a copy of the database cannot be used to take over a session.
+type Session struct {
+	TokenHash  []byte
+	UserID     int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// CreateSession stores a new session.
+func (s *Store) CreateSession(ctx context.Context, se Session) (err error) {
+	defer s.fail(&err)
+	_, err = s.writer().exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, se.TokenHash, se.UserID, millis(se.CreatedAt), millis(se.LastSeenAt), millis(se.ExpiresAt))
+	if s.d.isUniqueViolation(err) {
+		return domain.Errorf(domain.EConflict, "session already exists")
+	}
+	return err
+}
+
+// GetSession returns the session with the token hash, expired or not:
+// deciding what has expired (absolute and idle limits) is the caller's job.
+func (s *Store) GetSession(ctx context.Context, tokenHash []byte) (_ Session, err error) {
+	defer s.fail(&err)
+	var (
+		se                   Session
+		created, seen, until int64
+	)
+	err = s.reader().queryRow(ctx, `SELECT token_hash, user_id, created_at, last_seen_at, expires_at
+		FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&se.TokenHash, &se.UserID, &created, &seen, &until)
+	if err != nil {
+		return se, notFound(err, "session")
+	}
+	se.CreatedAt, se.LastSeenAt, se.ExpiresAt = fromMillis(created), fromMillis(seen), fromMillis(until)
+	return se, nil
+}
+
+// TouchSession records activity on a session, for the idle limit.
+func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, at time.Time) (err error) {
+	defer s.fail(&err)
+	res, err := s.writer().exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, millis(at), tokenHash)
+	return oneRow(res, err, "session")
+}
+
+// DeleteSession signs one session out. Deleting a session that is already
+// gone is not an error: signing out twice should just work.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) (err error) {
+	defer s.fail(&err)
+	_, err = s.writer().exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+// DeleteUserSessions signs a user out everywhere (password change, disabled
+// account).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (err error) {
+	defer s.fail(&err)
+	_, err = s.writer().exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions that expired before now.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (err error) {
+	defer s.fail(&err)
+	_, err = s.writer().exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, millis(now))
+	return err
+}
+
+// APIToken is a token for the JSON API. Only its hash is stored; the token
+// itself is shown once when it is made.
+type APIToken struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Hash       []byte
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+const apiTokenColumns = `id, user_id, name, hash, created_at, last_used_at, revoked_at`
+
+func scanAPIToken(r rowScanner) (APIToken, error) {
+	var (
+		t          APIToken
+		created    int64
+		used, revo sql.NullInt64
+	)
+	err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &created, &used, &revo)
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMillis(created), timePtr(used), timePtr(revo)
+	return t, err
+}
+
+// CreateAPIToken stores a new token and sets its ID, and its CreatedAt when
+// zero.
+func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken) (err error) {
+	defer s.fail(&err)
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = s.stamp()
+	}
+	err = s.writer().queryRow(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_at, last_used_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.UserID, t.Name, t.Hash, millis(t.CreatedAt), millisPtr(t.LastUsedAt), millisPtr(t.RevokedAt)).Scan(&t.ID)
+	if s.d.isUniqueViolation(err) {
+		return domain.Errorf(domain.EConflict, "token already exists")
+	}
+	return err
+}
+
+// GetAPITokenByHash returns the token with hash, revoked or not: callers
+// must check RevokedAt.
+func (s *Store) GetAPITokenByHash(ctx context.Context, hash []byte) (_ APIToken, err error) {
+	defer s.fail(&err)
+	t, err := scanAPIToken(s.reader().queryRow(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE hash = ?`, hash))
+	return t, notFound(err, "API token")
+}
+
+// ListAPITokens returns a user's tokens, revoked ones included, newest first.
+func (s *Store) ListAPITokens(ctx context.Context, userID int64) (_ []APIToken, err error) {
+	defer s.fail(&err)
+	rows, err := s.reader().query(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, userID)
+	return collect(rows, err, scanAPIToken)
+}
+
+// RevokeAPIToken revokes a token of the user. Revoking it again keeps the
+// first revocation time. Another user's token is not found.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) (err error) {
+	defer s.fail(&err)
+	res, err := s.writer().exec(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?`,
+		millis(s.stamp()), id, userID)
+	return oneRow(res, err, "API token")
+}
+
+// TouchAPIToken records when a token was last used.
+func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) (err error) {
+	defer s.fail(&err)
+	res, err := s.writer().exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, millis(at), id)
+	return oneRow(res, err, "API token")
+}
