@@ -85,7 +85,7 @@ var figureSpecs = map[string]figSpec{
 		extra: []figExtra{{measure: "arrivals", breakdown: "crossing_point", value: "niirala", n: 70, approx: "over",
 			note: "Reported alongside the Vaalimaa count as more than 70 at Niirala that day."}}},
 	"2023-12|asylum_applications_eastern_border_autumn_2023": {measure: "asylum_seekers", from: WaveStart, unit: "applications",
-		note: "The Border Guard's preliminary count of applications made at the eastern border in autumn 2023, reported in December 2023 (cut-off day not stated). " +
+		note: "The Border Guard's early tally of applications lodged on the eastern border during autumn 2023, reported in December 2023 (cut-off day not stated). " +
 			"The source gives no start date; it is filed under 1 August 2023 with the other totals for the same wave. " +
 			"The same report said more than 900 came in November, with just under 400 Syrians, more than 250 Somalis and more than 100 Yemenis that month.",
 		extra: []figExtra{
@@ -108,7 +108,7 @@ var figureSpecs = map[string]figSpec{
 			{measure: "discontinued", n: 10, unit: "decisions", note: "Applications lapsed because the applicant disappeared, among the 60."},
 		}},
 	"2024-01-31|asylum_seekers_eastern_border": {measure: "asylum_seekers", from: WaveStart, approx: "under",
-		note: "Migri said slightly under 1,300, fewer than the Border Guard's preliminary count; more than 20 nationalities, mostly men in their twenties. " +
+		note: "Migri said slightly under 1,300, below the Border Guard's early tally; more than 20 nationalities, mostly men in their twenties. " +
 			"The start is not stated and is filed under 1 August 2023. Migri also reported about 70 decisions (two thirds negative, one third lapsed) and about 190 people gone from reception centres.",
 		extra: []figExtra{
 			{measure: "decisions", n: 70, unit: "decisions", approx: "about", note: "About two thirds negative and one third lapsed; none positive."},
@@ -116,8 +116,8 @@ var figureSpecs = map[string]figSpec{
 		}},
 	"2024-01-29|asylum_seekers_eastern_border_since_2023-08-01": {measure: "asylum_seekers", from: WaveStart,
 		producer: "Not stated (the article cites official figures)", publisher: "Migrant Tales (blog)",
-		note: "People who sought asylum at the Finnish–Russian border from 1 August 2023 to 29 January 2024, as given in a Migrant Tales article. " +
-			"About 200 Russian citizens waiting for a Migri interview are left out. The primary publication was not found; the number fits Migri's 'slightly under 1,300'.",
+		note: "People who applied for asylum on the Finnish–Russian land border between 1 August 2023 and 29 January 2024, according to a Migrant Tales article. " +
+			"About 200 Russian citizens waiting for a Migri interview are left out. We could not trace where the number was first published; it is consistent with Migri's 'slightly under 1,300'.",
 		extra: []figExtra{
 			{measure: "asylum_seekers", breakdown: "nationality", value: "SY", n: 491, note: mtNationalityNote},
 			{measure: "asylum_seekers", breakdown: "nationality", value: "SO", n: 360, note: mtNationalityNote},
@@ -125,8 +125,8 @@ var figureSpecs = map[string]figSpec{
 			{measure: "asylum_seekers", breakdown: "nationality", value: "IQ", n: 57, note: mtNationalityNote},
 		}},
 	"2024-03|asylum_applications_eastern_border_autumn_2023": {measure: "asylum_seekers", from: WaveStart, unit: "applications",
-		note: "Migri's count of applications made at the eastern border in autumn 2023, reported in March 2024 (cut-off day not stated). " +
-			"Migri counts registered applications after removing duplicates, which is one reason it is lower than the Border Guard's preliminary count. More than 20 nationalities.",
+		note: "Migri's count of applications lodged on the eastern border during autumn 2023, reported in March 2024 (cut-off day not stated). " +
+			"Migri counts registered applications after removing duplicates, one reason it comes out below the Border Guard's early tally. More than 20 nationalities.",
 	},
 	"2024-03|nationality_syria": {measure: "asylum_seekers", breakdown: "nationality", value: "SY", from: WaveStart, unit: "applications", approx: "under",
 		note: "Almost 500 Syrians among the autumn 2023 applicants at the eastern border, per Migri in March 2024; 32 nationalities in all."},
@@ -144,7 +144,7 @@ var figureSpecs = map[string]figSpec{
 	"2024-07-02|decisions_total": {measure: "decisions", from: WaveStart, unit: "decisions", approx: "about",
 		note: "About 500 decisions by early July 2024, 24 of them positive (20 refugee status, 2 subsidiary protection, 2 on other grounds); about 800 applicants were still waiting.",
 		extra: []figExtra{
-			{measure: "positive_decisions", n: 24, unit: "decisions", note: "20 refugee status, 2 subsidiary protection, 2 on other grounds; mostly Syrians and Somalis."},
+			{measure: "positive_decisions", n: 24, unit: "decisions", note: "20 refugee status, 2 subsidiary protection, 2 on other grounds; most of them Syrian or Somali."},
 			{measure: "pending", n: 800, unit: "applications", approx: "about", note: "Applicants still waiting for a decision, from the same report."},
 		}},
 	"2024-08|pending": {measure: "pending", from: WaveStart, to: "2024-08-27", unit: "applications", approx: "about",

@@ -3,6 +3,7 @@ package demo
 import (
 	"iter"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -20,7 +21,8 @@ type GenConfig struct {
 	// 2023-07-01 and 2025-06-30.
 	Start, End domain.Date
 	// CrossingPoints are the codes incidents are spread over, busiest
-	// first; nil means DefaultGenCrossingPoints. Codes the generator knows
+	// first; nil means DefaultGenCrossingPoints. They must be valid
+	// crossing point codes (lower-case slugs). Codes the generator knows
 	// get their real weight, names and positions; others get a weight from
 	// their rank and no coordinates.
 	CrossingPoints []string
@@ -350,6 +352,7 @@ var kindLabelsLower = func() []string {
 	for i, l := range kindLabels {
 		out[i] = strings.ToLower(l)
 	}
+	out[len(out)-1] = "event of another kind" // "Reported other" reads badly
 	return out
 }()
 
@@ -370,6 +373,7 @@ func (g *Generator) NextIncident() domain.Incident {
 	var pt *genPoint
 	var bal *baltic
 	placeFI := ""
+	placeKnown := true
 	switch u := r.Uint32N(1000); {
 	case u < 860:
 		pt = &g.points[g.pointTab.pick(r)]
@@ -406,6 +410,7 @@ func (g *Generator) NextIncident() domain.Incident {
 		in.Lat, in.Lon = f64(round4(bal.lat+(r.Float64()-0.5)*bal.jit)), f64(round4(bal.lon+(r.Float64()-0.5)*bal.jit))
 	default:
 		in.PlacePrecision = domain.Unknown
+		placeKnown = false
 	}
 
 	// Kinds, with the co-occurrences monitors report: pushbacks often come
@@ -527,24 +532,19 @@ func (g *Generator) NextIncident() domain.Incident {
 		when = "date unknown"
 	}
 	place := in.Place
-	if place == "" {
-		place = "unknown place"
+	if !placeKnown {
+		place = "place unknown"
 	}
 	in.Title = kindLabels[primary] + " – " + place + ", " + when
 
-	sb := g.sumB[0]
-	pFI := false
+	sb, sp := g.sumB[0], in.Place
 	if chance(r, 150) {
-		sb, pFI = g.sumB[1], true
+		sb, sp = g.sumB[1], placeFI
 	}
-	sp := place
-	if pFI {
-		sp = placeFI
-		if sp == "" {
-			sp = "ei tiedossa"
-		}
+	if !placeKnown {
+		sp = sb.unknownPlc
 	}
-	in.Summary = g.summary(r, sb, kinds, size, sp, day.d, in.When.Precision)
+	in.Summary = g.summary(r, sb, kinds, size, sp, day.d, in.When.Precision, ruSide)
 	if chance(r, 350) {
 		in.PublicSummary = g.publicSummary(primary, place, in.When, day.d)
 		in.Published = chance(r, 600)
@@ -809,19 +809,20 @@ func parseNarrativeBank(nt *narrativeText) *narrativeBank {
 type summaryBank struct {
 	lang                                                  string
 	openOne, openGroup, openUnknown                       []tpl
+	place                                                 tpl
 	pushback, denied, violence, injury, detention, threat []tpl
-	separation, death, other, follow                      []tpl
+	separation, death, other, ruSide, follow              []tpl
 	rare                                                  tpl
 	months                                                [12]string
-	yearPrefix, unknownWhen                               string
+	yearPrefix, unknownWhen, unknownPlc                   string
 }
 
 func parseSummaryBank(st *summaryText) *summaryBank {
 	return &summaryBank{lang: st.lang, openOne: parseTpls(st.openOne), openGroup: parseTpls(st.openGroup), openUnknown: parseTpls(st.openUnknown),
 		pushback: parseTpls(st.pushback), denied: parseTpls(st.denied), violence: parseTpls(st.violence), injury: parseTpls(st.injury),
 		detention: parseTpls(st.detention), threat: parseTpls(st.threat), separation: parseTpls(st.separation), death: parseTpls(st.death),
-		other: parseTpls(st.other), follow: parseTpls(st.follow), rare: parseTpl(st.rare), months: st.months,
-		yearPrefix: st.yearPrefix, unknownWhen: st.unknownWhen}
+		other: parseTpls(st.other), ruSide: parseTpls(st.ruSide), follow: parseTpls(st.follow), rare: parseTpl(st.rare), months: st.months,
+		place: parseTpl(st.place), yearPrefix: st.yearPrefix, unknownWhen: st.unknownWhen, unknownPlc: st.unknownPlc}
 }
 
 type slotVals struct {
@@ -872,18 +873,36 @@ const (
 )
 
 // narrative tells a story in the usual order (arrival, route, guards,
-// violence, outcome, aftermath) and then adds further details until it
-// reaches a length drawn between 40 and 200 words.
+// violence, outcome, aftermath) and then adds further details, never the
+// same sentence twice, until it reaches a length drawn between 40 and 200
+// words or runs out of sentences.
 func (g *Generator) narrative(r *rand.Rand, b *narrativeBank, sv slotVals, violent bool) string {
 	target := minNarrativeWords + (r.IntN(maxNarrativeWords-minNarrativeWords+1)+r.IntN(maxNarrativeWords-minNarrativeWords+1))/2
 	buf := g.narr[:0]
 	words := 0
-	add := func(list []tpl) bool {
-		t := &list[r.IntN(len(list))]
-		extra := t.words + sv.placeWords + 4 // upper bound for slots
-		if words > 0 && words+extra > maxNarrativeWords {
+	var used [6]uint32 // per bank: sentences already told
+	banks := [6][]tpl{b.opening, b.route, b.guards, b.violence, b.outcome, b.close}
+	add := func(bank int) bool {
+		list := banks[bank]
+		left := len(list) - bits.OnesCount32(used[bank])
+		if left == 0 {
 			return false
 		}
+		k := r.IntN(left)
+		i := 0
+		for ; ; i++ {
+			if used[bank]&(1<<i) == 0 {
+				if k == 0 {
+					break
+				}
+				k--
+			}
+		}
+		t := &list[i]
+		if words > 0 && words+t.words+sv.placeWords+4 > maxNarrativeWords { // +4 bounds the slots
+			return false
+		}
+		used[bank] |= 1 << i
 		if words > 0 {
 			if chance(r, 80) {
 				buf = append(buf, '\n', '\n')
@@ -896,37 +915,28 @@ func (g *Generator) narrative(r *rand.Rand, b *narrativeBank, sv slotVals, viole
 		words += w
 		return true
 	}
-	add(b.opening)
+	add(0)
 	if chance(r, RarePerMille) {
 		buf = append(buf, ' ')
 		var w int
 		buf, w = appendTpl(buf, &b.rare, &sv, &b.months, &b.monthWords)
 		words += w
 	}
-	add(b.route)
-	add(b.guards)
+	add(1)
+	add(2)
 	if violent {
-		add(b.violence)
+		add(3)
 	}
-	add(b.outcome)
-	for words < target {
-		var list []tpl
-		switch r.IntN(4) {
-		case 0:
-			list = b.route
-		case 1:
-			list = b.guards
-		case 2:
-			if violent {
-				list = b.violence
-			} else {
-				list = b.route
-			}
-		default:
-			list = b.close
-		}
-		if !add(list) {
-			break
+	add(4)
+	more := [4]int{1, 2, 3, 5}
+	if !violent {
+		more[2] = 1
+	}
+	for fails := 0; words < target && fails < 8; {
+		if add(more[r.IntN(4)]) {
+			fails = 0
+		} else {
+			fails++
 		}
 	}
 	g.narr = buf
@@ -937,7 +947,7 @@ var monthsEN = [12]string{"January", "February", "March", "April", "May", "June"
 
 // summary writes the internal summary: an opening with the group and
 // place, one sentence per kind, and a follow-up remark now and then.
-func (g *Generator) summary(r *rand.Rand, b *summaryBank, kinds uint32, size int, place string, d domain.Date, precision string) string {
+func (g *Generator) summary(r *rand.Rand, b *summaryBank, kinds uint32, size int, place string, d domain.Date, precision string, ruSide bool) string {
 	sv := slotVals{place: place, placeWords: len(strings.Fields(place)), month: int(d.Month) - 1, year: d.Year, n: size}
 	// The text must not know more than the coded date does.
 	switch precision {
@@ -957,11 +967,17 @@ func (g *Generator) summary(r *rand.Rand, b *summaryBank, kinds uint32, size int
 		open = b.openGroup
 	}
 	buf, _ = appendTpl(buf, &open[r.IntN(len(open))], &sv, &b.months, nil)
+	buf = append(buf, ' ')
+	buf, _ = appendTpl(buf, &b.place, &sv, &b.months, nil)
 	add := func(list []tpl) {
 		buf = append(buf, ' ')
 		buf, _ = appendTpl(buf, &list[r.IntN(len(list))], &sv, &b.months, nil)
 	}
-	for i, list := range [...][]tpl{b.pushback, b.denied, b.violence, b.threat, b.detention, b.separation, b.injury, b.death, b.other} {
+	other := b.other
+	if ruSide {
+		other = b.ruSide
+	}
+	for i, list := range [...][]tpl{b.pushback, b.denied, b.violence, b.threat, b.detention, b.separation, b.injury, b.death, other} {
 		if kinds&(1<<i) != 0 {
 			add(list)
 		}

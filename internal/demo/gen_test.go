@@ -173,7 +173,7 @@ func TestGeneratorLanguagesAndRareWords(t *testing.T) {
 	}
 	for _, st := range summaryTexts {
 		for _, list := range [][]string{st.openOne, st.openGroup, st.openUnknown, st.pushback, st.denied, st.violence, st.injury,
-			st.detention, st.threat, st.separation, st.death, st.other, st.follow} {
+			st.detention, st.threat, st.separation, st.death, st.other, st.ruSide, st.follow, {st.place}} {
 			for _, s := range list {
 				for _, l := range GenLanguages {
 					if strings.Contains(strings.ToLower(s), RareWord(l)) {

@@ -336,10 +336,13 @@ var narrativeTexts = []narrativeText{
 type summaryText struct {
 	lang                             string
 	openOne, openGroup, openUnknown  []string
+	place                            string // the place sentence, {P}
 	pushback, denied, violence       []string
 	injury, detention, threat        []string
 	separation, death, other, follow []string
+	ruSide                           []string // "other" when Russian guards drove people towards the border
 	rare                             string
+	unknownPlc                       string     // {P} when the place is not known
 	months                           [12]string // {M} in summaries is followed by the year
 	yearPrefix                       string     // {M} when only the year is known: prefix + year
 	unknownWhen                      string     // {M} when the date is unknown
@@ -348,9 +351,10 @@ type summaryText struct {
 var summaryTexts = []summaryText{
 	{
 		lang:        "en",
-		openOne:     []string{"One person reported being stopped near {P} in {M}.", "A single traveller described an encounter with guards at {P} in {M}."},
-		openGroup:   []string{"A group of {N} people reported being stopped near {P} in {M}.", "{N} people said they reached the border at {P} in {M}.", "Report of an event near {P} in {M} involving {N} people."},
-		openUnknown: []string{"A group of unknown size reported being stopped near {P} in {M}.", "People in a group said they were intercepted at {P} in {M}; the size of the group is not known."},
+		openOne:     []string{"One person reported being stopped by guards in {M}.", "A single traveller described an encounter with guards in {M}."},
+		openGroup:   []string{"A group of {N} people reported being stopped by guards in {M}.", "{N} people said they reached the border in {M} and were stopped.", "Report of an event in {M} involving {N} people."},
+		openUnknown: []string{"A group of unknown size reported being stopped in {M}.", "People in a group said they were intercepted in {M}; the size of the group is not known."},
+		place:       "Place: {P}.",
 		pushback:    []string{"They were taken back to the other side of the border.", "Guards returned the group across the border line the same day.", "The group was driven to the border and told to walk back."},
 		denied:      []string{"Requests for asylum were reportedly ignored.", "Nobody registered their asylum requests."},
 		violence:    []string{"Guards reportedly used force against several people.", "Some were beaten or pushed to the ground."},
@@ -359,18 +363,20 @@ var summaryTexts = []summaryText{
 		threat:      []string{"Guards threatened the group and shouted at them.", "Officers warned them not to try again."},
 		separation:  []string{"A family was separated during the event."},
 		death:       []string{"A person in the group was later found dead; circumstances are unclear."},
-		other:       []string{"The account describes pressure to move towards the border.", "Details of the event are still being collected."},
+		other:       []string{"The account describes an event that fits none of the usual categories.", "Details of the event are still being collected."},
+		ruSide:      []string{"Russian guards reportedly pushed the group towards the Finnish side.", "The group says Russian officers drove them to the border and told them to cross."},
 		follow:      []string{"The account was collected by a partner organisation.", "Follow-up is needed to confirm the date.", "Phones were reportedly taken and not returned."},
 		rare:        "A " + RareWordEN + " was seen near the road, which may help place the event.",
-		yearPrefix:  "",
 		unknownWhen: "an unknown month",
+		unknownPlc:  "not known",
 		months:      [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 	},
 	{
 		lang:        "fi",
-		openOne:     []string{"Yksi henkilö kertoi, että hänet pysäytettiin rajalla {M}. Paikka: {P}.", "Yksin matkustanut kertoi kohtaamisesta vartijoiden kanssa {M}. Paikka: {P}."},
-		openGroup:   []string{"{N} hengen ryhmä kertoi, että heidät pysäytettiin rajalla {M}. Paikka: {P}.", "Kertomus tapahtumasta {M}, mukana {N} ihmistä. Paikka: {P}."},
-		openUnknown: []string{"Ryhmä, jonka kokoa ei tiedetä, kertoi, että heidät pysäytettiin rajalla {M}. Paikka: {P}."},
+		openOne:     []string{"Yksi henkilö kertoi, että hänet pysäytettiin rajalla {M}.", "Yksin matkustanut kertoi kohtaamisesta vartijoiden kanssa {M}."},
+		openGroup:   []string{"{N} hengen ryhmä kertoi, että heidät pysäytettiin rajalla {M}.", "Kertomus tapahtumasta {M}, mukana {N} ihmistä."},
+		openUnknown: []string{"Ryhmä, jonka kokoa ei tiedetä, kertoi, että heidät pysäytettiin rajalla {M}."},
+		place:       "Paikka: {P}.",
 		pushback:    []string{"Heidät vietiin takaisin rajan toiselle puolelle.", "Vartijat palauttivat ryhmän rajan yli samana päivänä."},
 		denied:      []string{"Turvapaikkapyyntöjä ei kertomuksen mukaan otettu vastaan.", "Kukaan ei kirjannut heidän turvapaikkahakemuksiaan."},
 		violence:    []string{"Vartijat käyttivät kertomuksen mukaan voimaa useita ihmisiä kohtaan.", "Osaa lyötiin tai heitä tönittiin maahan."},
@@ -379,11 +385,13 @@ var summaryTexts = []summaryText{
 		threat:      []string{"Vartijat uhkailivat ryhmää ja huusivat heille.", "Virkailijat varoittivat heitä yrittämästä uudelleen."},
 		separation:  []string{"Perhe erotettiin tapahtuman aikana."},
 		death:       []string{"Yksi ryhmän jäsenistä löydettiin myöhemmin kuolleena; olosuhteet ovat epäselvät."},
-		other:       []string{"Kertomuksen mukaan ihmisiä painostettiin liikkumaan kohti rajaa.", "Tapahtuman yksityiskohtia kerätään vielä."},
+		other:       []string{"Kertomus kuvaa tapahtumaa, joka ei sovi tavallisiin luokkiin.", "Tapahtuman yksityiskohtia kerätään vielä."},
+		ruSide:      []string{"Venäjän rajavartijat ohjasivat ryhmän kertomuksen mukaan kohti Suomen puolta.", "Ryhmän mukaan venäläiset virkailijat veivät heidät rajalle ja käskivät ylittää sen."},
 		follow:      []string{"Kertomuksen keräsi yhteistyöjärjestö.", "Päivämäärä on vielä varmistettava.", "Puhelimet kerrottiin viedyn eikä niitä palautettu."},
 		rare:        "Tien lähellä nähtiin " + RareWordFI + ", mikä voi auttaa paikantamaan tapahtuman.",
 		yearPrefix:  "vuonna ",
 		unknownWhen: "tuntemattomana ajankohtana",
+		unknownPlc:  "ei tiedossa",
 		months: [12]string{"tammikuussa", "helmikuussa", "maaliskuussa", "huhtikuussa", "toukokuussa", "kesäkuussa",
 			"heinäkuussa", "elokuussa", "syyskuussa", "lokakuussa", "marraskuussa", "joulukuussa"},
 	},

@@ -315,7 +315,7 @@ var policyDetails = map[string]string{
 	"2023-11-30T00:00|raja-jooseppi":    "Raja-Jooseppi shut, so all eight road crossings on the eastern border were closed to passengers and road freight alike.",
 	"2023-12-12|vaalimaa;niirala":       "The Government decided to open Vaalimaa and Niirala again from 14 December until 14 January 2024, with asylum applications accepted there.",
 	"2023-12-14T00:00|vaalimaa;niirala": "Vaalimaa and Niirala opened again at midnight between 13 and 14 December.",
-	"2023-12-14|vaalimaa;niirala":       "On the evening of the reopening day the Government decided to shut the whole land border again, from 20:00 on 15 December until 14 January 2024.",
+	"2023-12-14|vaalimaa;niirala":       "On the evening of the reopening day the Government decided to close every land crossing once more, from 20:00 on 15 December until 14 January 2024.",
 	"2023-12-15T20:00|vaalimaa;niirala": "Vaalimaa and Niirala shut at 20:00, closing the entire eastern land border once more.",
 	"2024-01-11|all road":               "The closure was prolonged to 11 February 2024; no land crossing accepted asylum applications.",
 	"2024-02-08|all road":               "The closure was prolonged to 14 April 2024. Goods trains through Vainikkala kept running; asylum could be sought only at airports and sea ports.",

@@ -72,6 +72,7 @@ func Scenario() (Dataset, error) {
 	if err != nil {
 		return Dataset{}, err
 	}
+	evs = append(evs, articleClaim())
 	figs, err := figures()
 	if err != nil {
 		return Dataset{}, err
@@ -205,17 +206,17 @@ func testimonies() []domain.Testimony {
 			Narrator:    domain.Narrator{Pseudonym: "Amir", Nationality: "SY", AgeBand: domain.Unknown, Gender: "man"},
 			Consent:     publishedAccountConsent,
 			Reliability: "unsure",
-			Narrative: `Source: a published interview (a Migrant Tales blog post from early 2024 drawing on The Contrapuntual), not an interview held by this project. The received-on date is the article's approximate publication date. Amir is a pseudonym; he spoke on condition of anonymity.
+			Narrative: `Source: a published interview (a Migrant Tales blog post from early 2024 drawing on The Contrapuntual), not an interview held by this project. The received-on date is the article's approximate publication date. Amir (a pseudonym) spoke on condition of anonymity.
 
-Amir, a Syrian man, first tried to reach the EU through Belarus, attempting the borders with Poland, Lithuania and Latvia in turn and spending part of a cold autumn in the Belarusian forests. At the Latvian border, guards drove the people he was with back into Belarus with electric prods.
+Amir, a Syrian man, first tried to reach the EU through Belarus, making attempts towards Poland, Lithuania and Latvia and passing weeks of a freezing autumn out in the woods on the Belarusian side. On the Latvian side, guards pushed his group back into Belarus, using electric prods on them.
 
-He then travelled through Russia, for him only a transit country. Staff at his hotel in Vyborg told him to be out by seven in the morning; around midday he was driven to a Russian checkpoint about 8 km short of the Finnish border, where officials questioned and registered him, took his fingerprints and stamped his passport. He entered Finland in November 2023 and asked for asylum.
+He meant only to pass through Russia. Staff at his hotel in Vyborg told him to be out by seven in the morning; around midday he was driven to a Russian control post some eight kilometres before the Finnish line, where officials questioned and registered him, took his fingerprints and stamped his passport. He entered Finland in November 2023 and applied for asylum.
 
-He says Finnish border guards mostly treated his group well, but that returns to Russia started in December 2023. He did not see these himself. He was told of a Syrian mother who crossed with her daughter and her son, a man over twenty: the two women could apply for asylum, while the son was sent back to Russia despite asking for it, and nobody knows what became of him. He also heard that about twenty Syrians were returned that month.
+In his view Finnish guards mostly treated his group well, though returns to Russia began in December 2023; he knows of these only from others. He was told of a Syrian woman who had come with her daughter and her grown son, over twenty: the two women could apply for asylum, while the young man was put back on the Russian side despite requesting it; what became of him is unknown. He also heard that about twenty Syrians were returned that month.
 
-He did see a man trying to climb the border fence. Finnish guards dragged him down, hit him with their fists and tried to cuff him, then realised his hand was broken.
+With his own eyes he saw a man scaling the border fence. Finnish guards dragged him down, hit him with their fists and tried to cuff him, then realised his hand was broken.
 
-When the article appeared he had not yet been interviewed by the Finnish Immigration Service (Migri). He may not work and lives on roughly 300 euros a month.`,
+When the article appeared he was still waiting for his first asylum interview with Migri, the Finnish Immigration Service. He may not work and lives on roughly 300 euros a month.`,
 		},
 		tKhalid: {
 			ReceivedOn:  received,
@@ -227,11 +228,11 @@ When the article appeared he had not yet been interviewed by the Finnish Immigra
 
 Khalid is a Syrian man who crossed into Finland in 2023. The article does not say in which month; November is the most likely. He thinks he crossed at Vaalimaa but is not certain.
 
-He paid 300 euros for a bicycle, a price that also covered a car ride to the border. Russian guards asked the group whether anyone among them was smuggling people, then told them to cycle on towards Finland without turning round.
+He paid 300 euros for a bicycle, and that sum also bought him a lift by car up to the frontier. Russian guards asked the group whether anyone among them was smuggling people, then told them to cycle on towards Finland without turning round.
 
-On the Finnish side a border guard at first ordered him to go back and threatened that he would be kicked back over to Russia. Khalid kept saying he wanted asylum, and in the end his application was accepted.
+On the Finnish side a border guard at first ordered him away, warning that he would be kicked back over the line into Russia. Khalid kept saying he wanted asylum, and in the end his application was accepted.
 
-He also watched another asylum seeker try to ride into Finland on his bicycle. A border guard ran after the man, caught him, kicked him and put him in handcuffs.
+He also saw a second man attempt to cycle across into Finland. A border guard ran after the man, caught him, kicked him and put him in handcuffs.
 
 Khalid is afraid of being sent back. A Syrian returned to Russia, he explains, would probably be deported on to Syria and face prison and possibly death there. When the article appeared he was still waiting in the asylum procedure.`,
 		},
@@ -269,7 +270,7 @@ func incidents() []domain.Incident {
 			AsylumRequested: "yes",
 			Outcome:         "admitted",
 			Verification:    singleSource("the victim's own account"),
-			Summary: "Khalid says that when he reached the Finnish side, a Finnish border guard first ordered him back and threatened to kick him back over to Russia. " +
+			Summary: "Khalid says that when he reached the Finnish side, a Finnish border guard first ordered him away and warned that he would be kicked over the line into Russia. " +
 				"He kept asking for asylum and his application was accepted. He thinks the crossing was Vaalimaa but is unsure, and the month is not given; November 2023 is an estimate. " +
 				"If Vaalimaa is right, the date falls before that crossing shut on 18 November 2023 or on 14–15 December 2023, when it was briefly open again.",
 			PublicSummary: "A Syrian man reports that a Finnish border guard told him to turn back and threatened to force him back to Russia before his asylum request was accepted. Late 2023; the place is uncertain.",
@@ -288,7 +289,7 @@ func incidents() []domain.Incident {
 			Outcome:         "mixed",
 			Verification:    hearsayOnly,
 			Summary: "Amir was told, and did not see, that a Syrian mother crossed with her daughter and her son, a man over twenty. " +
-				"Mother and daughter were allowed to apply for asylum; the son was sent back to Russia although he asked for asylum, and his fate is unknown. " +
+				"Mother and daughter were allowed to apply for asylum; her son was returned across the border into Russia even though he had requested asylum, and what became of him is unknown. " +
 				"No crossing point or day is given. In December 2023 the land border was open only on 14–15 December (Vaalimaa and Niirala); the account does not say whether it happened then or elsewhere.",
 			PublicSummary: "Second-hand report: in December 2023 a young Syrian man was returned to Russia despite asking for asylum, while his mother and sister were admitted.",
 		},
@@ -305,7 +306,7 @@ func incidents() []domain.Incident {
 			AsylumRequested: domain.Unknown,
 			Outcome:         "pushed_back",
 			Verification:    hearsayOnly,
-			Summary: "Amir heard that about twenty Syrians were sent back to Russia in December 2023. He gives no place, day or detail of how it happened. " +
+			Summary: "Amir heard that roughly twenty Syrian nationals were returned to the Russian side during December 2023. He gives no place, day or detail of how it happened. " +
 				"The size of 20 is his approximate figure, stored as both minimum and maximum. It may overlap with other December reports once more accounts are collected.",
 			PublicSummary: "Second-hand report that around 20 Syrians were returned from Finland to Russia in December 2023.",
 		},
@@ -321,10 +322,10 @@ func incidents() []domain.Incident {
 			AsylumRequested: domain.Unknown,
 			Outcome:         domain.Unknown,
 			Verification:    singleSource("one eyewitness"),
-			Summary: "Amir watched a man try to climb the border fence. Finnish border guards brought him down by force, punched him and tried to handcuff him, and then noticed that his hand was broken; " +
+			Summary: "Amir watched as a man attempted to get over the border fence. Finnish guards forced him off it, struck him with their fists and attempted to put cuffs on him, only then seeing that his hand was broken; " +
 				"the account does not say how the hand was broken. Neither place nor day is given; November 2023, when Amir was at the border himself, is an estimate. " +
 				"Amir adds that Finnish guards otherwise treated his group well.",
-			PublicSummary: "An eyewitness reports that Finnish border guards pulled a man off the border fence, punched him and tried to handcuff him, and that his hand turned out to be broken. Late 2023.",
+			PublicSummary: "An eyewitness reports that Finnish border guards pulled a man off the border fence, struck him with their fists and attempted to cuff him; his hand turned out to be broken. Late 2023.",
 		},
 		iBicycle: {
 			Title:           "Cyclist chased down, kicked and handcuffed, possibly at Vaalimaa",
@@ -339,7 +340,7 @@ func incidents() []domain.Incident {
 			AsylumRequested: domain.Unknown,
 			Outcome:         domain.Unknown,
 			Verification:    singleSource("one eyewitness"),
-			Summary: "Khalid saw another asylum seeker try to cycle into Finland. A Finnish border guard chased him down, and the man was kicked and handcuffed. " +
+			Summary: "Khalid saw a second man attempt to cross into Finland by bicycle. A Finnish guard ran after him and caught him; the man was then kicked and cuffed. " +
 				"Place and date carry the same doubt as Khalid's own crossing: possibly Vaalimaa, probably November 2023. What happened to the man afterwards is not known.",
 			PublicSummary: "An eyewitness reports that a Finnish border guard chased down a man cycling across the border, and that the man was kicked and handcuffed. Late 2023; the place is uncertain.",
 		},
@@ -357,9 +358,9 @@ func incidents() []domain.Incident {
 			AsylumRequested: domain.Unknown,
 			Outcome:         "pushed_back",
 			Verification:    singleSource("the account of one member of the group"),
-			Summary: "Before reaching Finland, Amir tried to enter the EU from Belarus (towards Poland, Lithuania and Latvia) and spent time in the Belarusian forests in the cold autumn. " +
-				"At the Latvian border, guards used electric prods to drive his group back into Belarus. No place, day or group size is given; autumn 2023, before he reached Finland in November, is an estimate.",
-			PublicSummary: "A Syrian man reports that Latvian border guards used electric prods to force a group, including him, back into Belarus in autumn 2023.",
+			Summary: "Before reaching Finland, Amir tried to enter the EU from Belarus (towards Poland, Lithuania and Latvia), spending weeks of a freezing autumn in the woods on the Belarusian side. " +
+				"On the Latvian side, guards forced his group back into Belarus and used electric prods on them. No place, day or group size is given; autumn 2023, before he reached Finland in November, is an estimate.",
+			PublicSummary: "A Syrian man reports that he and others were forced back from Latvia into Belarus in autumn 2023 by guards using electric prods.",
 		},
 	}
 }
@@ -397,18 +398,33 @@ func cases() []domain.AsylumCase {
 			ArrivedOn:     arrived,
 			CrossingPoint: "vaalimaa",
 			Events: []domain.ProcedureEvent{
-				{On: arrived, Kind: "applied", Note: "His request was accepted after a guard first told him to go back; the day is the same estimate as the arrival."},
+				{On: arrived, Kind: "applied", Note: "Accepted only after he held his ground against a guard who had ordered him away; the day is the same estimate as the arrival."},
 			},
 			Notes: "Crossed in 2023, most likely in November; the day (15 November) is an estimate. The crossing point is uncertain: he thinks it was Vaalimaa. " +
 				"As of the article (early 2024) he was still waiting in the procedure, with no interview reported, so the wait is still open. " +
-				"He fears return to Russia, which for a Syrian would likely mean deportation to Syria.",
+				"He fears being returned to Russia, from where he expects he would be deported on to Syria.",
 		},
+	}
+}
+
+// articleClaim keeps the article's account of 24 November in the timeline as
+// a claim beside the official events it contradicts; a claim changes no
+// crossing point's status.
+func articleClaim() domain.PolicyEvent {
+	day := domain.MustDate("2023-11-24")
+	return domain.PolicyEvent{
+		When: domain.FuzzyDate{From: day, To: day, Precision: "day"},
+		Kind: "claim", CrossingPoints: append([]string(nil), RoadCrossingPoints...),
+		Detail: "Migrant Tales writes that 24 November was the first day every checkpoint on the eastern border was shut. " +
+			"The official timeline disagrees: Raja-Jooseppi stayed open until the end of 29 November, and the whole land border shut at 00:00 on 30 November. " +
+			"Both accounts are kept; this entry changes no crossing point's status.",
+		Source: domain.Source{Publisher: "Migrant Tales (blog)"},
 	}
 }
 
 func notes() []string {
 	return []string{
-		"Sources disagree about 24 November 2023. The Migrant Tales article (early 2024) says that on 24 November every checkpoint on the eastern border was closed for the first time. " +
+		"Sources disagree about 24 November 2023. The Migrant Tales article (early 2024) presents 24 November as the first day on which every checkpoint of the eastern border was shut. " +
 			"The compiled official timeline says otherwise: from 24 November only Raja-Jooseppi stayed open (Government decision of 22 November, Helsinki Times, " +
 			"https://www.helsinkitimes.fi/finland/finland-news/domestic/24503-finland-to-close-all-but-northernmost-crossing-on-eastern-border.html; MTV Uutiset, " +
 			"https://www.mtvuutiset.fi/artikkeli/vain-raja-joosepin-rajanylityspaikka-on-auki-mtv-seuraa-itarajan-tilannetta/8825826), its last open day was 29 November " +
@@ -417,9 +433,9 @@ func notes() []string {
 			"Both readings are kept. The article's claim is recorded in this note, not as a policy event, because crossing statuses are derived from events " +
 			"and a closure of Raja-Jooseppi on 24 November would contradict the sourced timeline.",
 		"The totals for the autumn 2023 wave differ by source: 1,323 (Border Guard, December 2023), 1,338 (MTV Uutiset, January 2024), 1,271 (Migrant Tales, to 29 January 2024), " +
-			"slightly under 1,300 (Migri, 31 January 2024) and 1,282 (Migri, March 2024). The Border Guard counts people who asked for protection at the border (preliminary); " +
+			"slightly under 1,300 (Migri, 31 January 2024) and 1,282 (Migri, March 2024). The Border Guard's numbers are early tallies of people requesting protection on arrival; " +
 			"Migri counts registered applications after removing duplicates; cut-off dates differ. All are kept and filed under the same measure and start date (1 August 2023) so they appear side by side.",
-		"The 1,271 total and its breakdown (Syria 491, Somalia 360, Yemen 120, Iraq 57) come from the Migrant Tales article; their primary publication was not found. " +
+		"The 1,271 total and its breakdown (Syria 491, Somalia 360, Yemen 120, Iraq 57) are taken from the Migrant Tales article; we could not trace where they were first published. " +
 			"The total leaves out about 200 Russian citizens waiting for a Migri interview.",
 		"Only the Vartius coordinate is surveyed. Raja-Jooseppi uses a nearby weather station, the others are points on a simplified border line good to a few kilometres, and Parikkala has none.",
 		"The testimonies of Amir and Khalid come from a published interview, not from this project's own interviews; both men spoke on condition of anonymity, so nothing from them may be quoted publicly. " +

@@ -145,12 +145,15 @@ func TestCrossingStatus(t *testing.T) {
 func TestPolicyEventsFromTable(t *testing.T) {
 	d := mustScenario(t)
 	rows := countRows(t, "closure_timeline.csv")
-	if len(d.PolicyEvents) != rows {
-		t.Fatalf("%d policy events for %d rows", len(d.PolicyEvents), rows)
+	// One event per row, plus the article's claim about 24 November.
+	if len(d.PolicyEvents) != rows+1 {
+		t.Fatalf("%d policy events for %d rows and one claim", len(d.PolicyEvents), rows)
 	}
 	var sawTime, sawMonth, sawLaw bool
 	for _, e := range d.PolicyEvents {
-		if e.Source.URL == "" || e.Source.Publisher == "" {
+		// The article's address is not in the shared data, so the claim
+		// names its publisher only.
+		if e.Source.Publisher == "" || (e.Source.URL == "" && e.Kind != "claim") {
 			t.Errorf("event %s lacks a source", e.When.Text())
 		}
 		if !e.Source.RetrievedOn.IsZero() {
@@ -453,10 +456,23 @@ func TestNotes(t *testing.T) {
 	if !found {
 		t.Error("the 24 November disagreement note with its sources is missing")
 	}
-	// The article's claim must not have become a policy event.
+	// The article's claim is kept as a claim, which changes no status:
+	// Raja-Jooseppi stays open until 30 November.
+	claims := 0
 	for _, e := range d.PolicyEvents {
 		if e.When.From == domain.MustDate("2023-11-24") && contains(e.CrossingPoints, "raja-jooseppi") {
-			t.Errorf("the article's 24 November claim was stored as an event: %+v", e)
+			if e.Kind != "claim" || !strings.Contains(e.Detail, "disagrees") {
+				t.Errorf("the article's 24 November claim is stored as %q: %+v", e.Kind, e)
+			}
+			claims++
+		}
+	}
+	if claims != 1 {
+		t.Errorf("%d claim events for 24 November, want 1", claims)
+	}
+	for day, want := range map[string]string{"2023-11-24": "open", "2023-11-29": "open", "2023-11-30": "closed"} {
+		if got := domain.StatusOn("raja-jooseppi", domain.MustDate(day), d.PolicyEvents).Status; got != want {
+			t.Errorf("raja-jooseppi on %s: %s, want %s", day, got, want)
 		}
 	}
 }

@@ -97,6 +97,10 @@ func (a Actor) Can(perm Permission) bool { return Can(a.Role, perm) }
 // testimonies they recorded.
 func (a Actor) SeesOnlyOwnTestimonies() bool { return a.Role == "monitor" }
 
+// SeesOnlyAssignedCases is the need-to-know rule for legal-aid workers:
+// they follow the asylum cases assigned to them.
+func (a Actor) SeesOnlyAssignedCases() bool { return a.Role == "legal_aid" }
+
 // System is the actor for the CLI and loaders.
 var System = Actor{UserID: 0, Role: "admin"}
 

@@ -204,6 +204,9 @@ var (
 		{"restricted", "Restricted (some traffic only)", "Rajoitettu (vain osa liikenteestä)", ""},
 		{"extended", "Closure extended", "Sulkemista jatkettu", ""},
 		{"law", "Law", "Laki", ""},
+		// A claim is what one source says happened, kept beside the official
+		// record where the two disagree; it never changes a status.
+		{"claim", "Claim by a source (changes no status)", "Lähteen väite (ei muuta tilaa)", ""},
 	}}
 
 	// CrossingStatuses are derived from policy events, never typed in.

@@ -20,6 +20,9 @@ func (s *Service) ListCases(ctx context.Context, a domain.Actor, f store.CaseFil
 	if err := require(a, domain.PermCaseRead); err != nil {
 		return nil, "", err
 	}
+	if a.SeesOnlyAssignedCases() {
+		f.AssignedTo = a.UserID
+	}
 	cs, next, err := s.Store.ListCases(ctx, f, p.Normalized())
 	for i := range cs {
 		redact(a, &cs[i])
@@ -33,8 +36,14 @@ func (s *Service) GetCase(ctx context.Context, a domain.Actor, id int64) (domain
 		return domain.AsylumCase{}, err
 	}
 	c, err := s.Store.GetCase(ctx, id)
+	if err != nil {
+		return domain.AsylumCase{}, err
+	}
+	if a.SeesOnlyAssignedCases() && c.AssignedTo != a.UserID {
+		return domain.AsylumCase{}, domain.NotFound("case")
+	}
 	redact(a, &c)
-	return c, err
+	return c, nil
 }
 
 // SaveCase creates (ID 0) or updates a case. An actor without identity
@@ -48,12 +57,20 @@ func (s *Service) SaveCase(ctx context.Context, a domain.Actor, c *domain.Asylum
 		if err != nil {
 			return err
 		}
+		if a.SeesOnlyAssignedCases() && old.AssignedTo != a.UserID {
+			return domain.NotFound("case")
+		}
 		c.Person.ID, c.CreatedAt, c.CreatedBy = old.Person.ID, old.CreatedAt, old.CreatedBy
 		if !a.Can(domain.PermIdentityRead) {
 			c.Person.Identity = old.Person.Identity
 		}
-	} else if !a.Can(domain.PermIdentityRead) {
-		c.Person.Identity = domain.Identity{}
+	} else {
+		if !a.Can(domain.PermIdentityRead) {
+			c.Person.Identity = domain.Identity{}
+		}
+		if c.AssignedTo == 0 && a.SeesOnlyAssignedCases() {
+			c.AssignedTo = a.UserID
+		}
 	}
 	if c.CrossingPoint != "" {
 		if _, err := s.Store.GetCrossingPointByCode(ctx, c.CrossingPoint); err != nil {

@@ -83,8 +83,9 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`
 
 // migrationLock serialises migration runs of several servers starting at
-// once against one PostgreSQL database; SQLite has a single writer anyway.
-const migrationLock = `SELECT pg_advisory_xact_lock(7265636)`
+// once against one PostgreSQL schema; SQLite has a single writer anyway.
+// Servers using other schemas of the same database do not wait.
+const migrationLock = `SELECT pg_advisory_xact_lock(7265636, hashtext(coalesce(current_schema(), '')))`
 
 // migrate applies every pending migration, each in its own transaction. It
 // refuses to run when an applied file was edited afterwards or the database

@@ -81,7 +81,17 @@ func openSQLiteAt(t *testing.T, dir string, key []byte) *Store {
 // pgTestURL makes a schema of its own for t and returns a URL that uses it.
 func pgTestURL(t *testing.T, base string) string {
 	t.Helper()
-	admin, err := sql.Open("pgx", base)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	// Test data need not survive a crash; not waiting for each commit to
+	// reach the disk makes the suite faster. pgx sends parameters it does
+	// not know itself as run-time settings.
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
+	admin, err := sql.Open("pgx", u.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,12 +108,7 @@ func pgTestURL(t *testing.T, base string) string {
 		}
 		admin.Close()
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema) // pgx sends unknown parameters as run-time settings
+	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -26,7 +26,7 @@ func (s *Server) apiRoutes() []Route {
 	} {
 		for _, rt := range group {
 			rt.Surface = API
-			if rt.Method == http.MethodPost {
+			if rt.Method == http.MethodPost && !rt.Secret {
 				rt.Handler = s.idempotent(rt.Handler)
 			}
 			rs = append(rs, rt)

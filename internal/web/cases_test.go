@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 // sessions of the roles the case tests need.
 type caseEnv struct {
 	*testEnv
+	legalUser             domain.User
 	legal, coord, monitor *http.Cookie
 }
 
@@ -30,7 +32,24 @@ func newCaseEnv(t *testing.T) *caseEnv {
 	if err := env.Svc.SaveCrossingPoint(context.Background(), domain.System, &cp); err != nil {
 		t.Fatal(err)
 	}
-	return &caseEnv{testEnv: env, legal: env.login(t, "legal_aid"), coord: env.login(t, "coordinator"), monitor: env.login(t, "monitor")}
+	legalUser := env.user(t, "legal_aid")
+	tok, err := env.Svc.StartSession(context.Background(), legalUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &caseEnv{testEnv: env, legalUser: legalUser, legal: &http.Cookie{Name: sessionCookie, Value: tok},
+		coord: env.login(t, "coordinator"), monitor: env.login(t, "monitor")}
+}
+
+// legalToken is an API token of the legal-aid worker the seeded cases are
+// assigned to.
+func (e *caseEnv) legalToken(t *testing.T) string {
+	t.Helper()
+	tok, err := e.Svc.CreateAPIToken(context.Background(), domain.System, e.legalUser.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // seedCase stores a case directly through the service.
@@ -38,7 +57,7 @@ func (e *caseEnv) seedCase(t *testing.T, pseudonym, nat string, events ...domain
 	t.Helper()
 	c := domain.AsylumCase{Person: domain.Person{Pseudonym: pseudonym, Nationality: nat,
 		Identity: domain.Identity{Name: "Secret Realname", Phone: "+358401234567"}},
-		ArrivedOn: domain.MustDate("2023-11-20"), CrossingPoint: "vaalimaa", Events: events}
+		ArrivedOn: domain.MustDate("2023-11-20"), CrossingPoint: "vaalimaa", Events: events, AssignedTo: e.legalUser.ID}
 	if err := e.Svc.SaveCase(context.Background(), domain.System, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +207,13 @@ func TestCaseCreateAndEdit(t *testing.T) {
 	if body := e.do(t, "GET", "/cases?mine=1", nil, other, nil).Body.String(); strings.Contains(body, "Amal B.") {
 		t.Error("mine filter shows another worker's case")
 	}
+	// Need-to-know: another legal-aid worker neither lists nor opens it.
+	if body := e.do(t, "GET", "/cases", nil, other, nil).Body.String(); strings.Contains(body, "Amal B.") {
+		t.Error("another legal-aid worker lists the case")
+	}
+	if w := e.do(t, "GET", "/cases/"+strconv.FormatInt(c.ID, 10), nil, other, nil); w.Code != http.StatusNotFound {
+		t.Errorf("another legal-aid worker opens the case: %d", w.Code)
+	}
 	w = e.postForm(t, "/cases/99999", with(validCaseForm(), "version", "1"), e.legal)
 	if w.Code != http.StatusNotFound {
 		t.Errorf("edit of missing case: %d", w.Code)
@@ -277,7 +303,7 @@ func TestCaseListPagination(t *testing.T) {
 
 func TestCaseAPI(t *testing.T) {
 	e := newCaseEnv(t)
-	legal := e.token(t, "legal_aid")
+	legal := e.legalToken(t)
 	analyst := e.token(t, "analyst")
 	monitor := e.token(t, "monitor")
 	e.seedCase(t, "Seeded", "IQ", ev("2023-11-21", "applied"))

@@ -461,8 +461,8 @@ type policyFormData struct {
 	E         domain.PolicyEvent
 	WhenText  string
 	Precision string // "" lets the date text decide
-	Points   []domain.CrossingPoint
-	Action   string
+	Points    []domain.CrossingPoint
+	Action    string
 }
 
 func (s *Server) policyNew(w http.ResponseWriter, r *http.Request) {
@@ -547,7 +547,14 @@ func (s *Server) policyEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.view(r, "crossing.policy_edit")
-	v.Data = policyFormData{E: e, WhenText: e.When.Text(), Precision: e.When.Precision, Points: points, Action: "/timeline/" + strconv.FormatInt(id, 10)}
+	d := policyFormData{E: e, WhenText: e.When.Text(), Precision: e.When.Precision, Points: points, Action: "/timeline/" + strconv.FormatInt(id, 10)}
+	// When the text alone gives the stored precision, leave the select on
+	// "from the date as written" so that retyping a day as a month does not
+	// keep a stale "day".
+	if auto, err := domain.FuzzyFromText(d.WhenText, ""); err == nil && auto.Precision == e.When.Precision {
+		d.Precision = ""
+	}
+	v.Data = d
 	s.render(w, r, http.StatusOK, "policy_form", v)
 }
 
@@ -797,9 +804,15 @@ type policyInput struct {
 func (in policyInput) apply(e *domain.PolicyEvent) {
 	e.Version, e.When, e.Time, e.Kind = in.Version, in.When, in.Time, in.Kind
 	e.CrossingPoints, e.Detail, e.Source = in.CrossingPoints, in.Detail, in.Source
-	// A single day may be sent as just "from".
+	// A single day may be sent as just "from", and its precision left out.
 	if e.When.To.IsZero() {
 		e.When.To = e.When.From
+	}
+	if e.When.Precision == "" && !e.When.From.IsZero() {
+		e.When.Precision = "day"
+		if e.When.To != e.When.From {
+			e.When.Precision = "estimate"
+		}
 	}
 }
 

@@ -375,7 +375,7 @@ func TestPolicyForms(t *testing.T) {
 	coord := w.env.login(t, "coordinator")
 
 	form := w.env.do(t, "GET", "/timeline/new", nil, coord, nil).Body.String()
-	cpWant(t, "new form", form, []string{`name="crossing_points" value="niirala"`, `name="crossing_points" value="salla"`, `type="time"`}, nil)
+	cpWant(t, "new form", form, []string{`name="crossing_points" value="niirala"`, `name="crossing_points" value="salla"`, `id="time" name="time"`}, nil)
 
 	r := w.env.postForm(t, "/timeline", cpValidEvent(), coord)
 	if r.Code != http.StatusSeeOther || !strings.HasPrefix(r.Header().Get("Location"), "/timeline?msg=saved#event-") {
@@ -389,6 +389,11 @@ func TestPolicyForms(t *testing.T) {
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("month: %d %s", r.Code, r.Body.String())
 	}
+	monthID := strings.TrimPrefix(r.Header().Get("Location"), "/timeline?msg=saved#event-")
+	tl := w.env.do(t, "GET", "/timeline", nil, coord, nil).Body.String()
+	cpWant(t, "month event", cpRow(t, tl, "event-"+monthID), []string{"<strong>2022-04</strong>", "(Month)", `class="badge"`}, nil)
+	edit := w.env.do(t, "GET", "/timeline/"+monthID+"/edit", nil, coord, nil).Body.String()
+	cpWant(t, "month edit", edit, []string{`value="2022-04"`}, []string{`<option value="month" selected>`})
 
 	bad := cpWith(cpValidEvent(), "when", "2023-13", "time", "25:00", "detail", "", "source_publisher", "", "source_url", "ftp://x")
 	bad.Del("crossing_points")
@@ -412,12 +417,12 @@ func TestPolicyForms(t *testing.T) {
 	if r = w.env.postForm(t, "/timeline", xss, coord); r.Code != http.StatusSeeOther {
 		t.Fatalf("xss create: %d", r.Code)
 	}
-	tl := w.env.do(t, "GET", "/timeline", nil, coord, nil).Body.String()
+	tl = w.env.do(t, "GET", "/timeline", nil, coord, nil).Body.String()
 	cpWant(t, "escaped timeline", tl, []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", "&lt;b&gt;pub&lt;/b&gt;"}, []string{`<script>alert("x")`, "<b>pub</b>"})
 
 	// Stale edit keeps the form; a fresh one saves.
 	path := fmt.Sprintf("/timeline/%d", w.closeV.ID)
-	edit := w.env.do(t, "GET", path+"/edit", nil, coord, nil).Body.String()
+	edit = w.env.do(t, "GET", path+"/edit", nil, coord, nil).Body.String()
 	cpWant(t, "edit form", edit, []string{`value="2023-11-18"`, `value="00:00"`, `value="vaalimaa" checked`}, nil)
 	changed := w.closeV
 	changed.Detail = "edited elsewhere"
@@ -527,9 +532,9 @@ func TestCrossingAPI(t *testing.T) {
 
 	cases := []struct {
 		name, method, path, token, body string
-		status                           int
-		errCode                          string
-		fields                           []string
+		status                          int
+		errCode                         string
+		fields                          []string
 	}{
 		{"create point", "POST", "/api/v1/crossing-points", writer, `{"code":"vartius","name_en":"Vartius","country":"FI","other_country":"RU","mode":"road","lat":64.48,"lon":30.07}`, 201, "", nil},
 		{"invalid point", "POST", "/api/v1/crossing-points", writer, `{"code":"No","country":"","mode":"x","lat":95}`, 422, "invalid", []string{"code", "name_en", "country", "mode", "lat"}},
@@ -542,6 +547,7 @@ func TestCrossingAPI(t *testing.T) {
 		{"put code change", "PUT", fmt.Sprintf("/api/v1/crossing-points/%d", w.salla.ID), writer, `{"version":1,"code":"other","name_en":"Salla","country":"FI","mode":"road"}`, 422, "invalid", []string{"code"}},
 		{"put ok", "PUT", fmt.Sprintf("/api/v1/crossing-points/%d", w.salla.ID), writer, `{"version":1,"name_en":"Salla","country":"FI","mode":"road"}`, 200, "", nil},
 		{"create event", "POST", "/api/v1/policy-events", writer, `{"when":{"from":"2023-11-30","precision":"day"},"time":"00:00","kind":"closed","crossing_points":["salla"],"detail":"closed","source":{"publisher":"VN","url":"https://vn.fi/x"}}`, 201, "", nil},
+		{"event without precision", "POST", "/api/v1/policy-events", writer, `{"when":{"from":"2023-12-01"},"kind":"law","detail":"Border Security Act amended","source":{"publisher":"Finlex"}}`, 201, "", nil},
 		{"invalid event", "POST", "/api/v1/policy-events", writer, `{"when":{"from":null,"precision":"day"},"time":"7pm","kind":"closed","detail":"","source":{"publisher":"","url":"javascript:alert(1)"}}`, 422, "invalid", []string{"when", "time", "crossing_points", "detail", "source_publisher", "source_url"}},
 		{"event unknown point", "POST", "/api/v1/policy-events", writer, `{"when":{"from":"2023-11-30","precision":"day"},"kind":"closed","crossing_points":["atlantis"],"detail":"x","source":{"publisher":"VN"}}`, 422, "invalid", []string{"crossing_points"}},
 		{"missing event", "GET", "/api/v1/policy-events/999999", reader, "", 404, "not_found", nil},

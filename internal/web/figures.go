@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,35 @@ func figureFilterOf(r *http.Request, p *domain.Problems) store.FigureFilter {
 		p.Add("measure", "unknown value %q", f.Measure)
 	}
 	return f
+}
+
+// groupFigures groups figures counting the same thing and orders the groups
+// by measure and breakdown as the vocabularies list them (totals first),
+// then by part and start of period, so a reader finds a measure in one place.
+func groupFigures(figs []domain.Figure) []domain.FigureGroup {
+	groups := domain.GroupFigures(figs)
+	rank := func(v domain.Vocabulary, code string) int {
+		for i, t := range v.Terms {
+			if t.Code == code {
+				return i
+			}
+		}
+		return len(v.Terms)
+	}
+	sort.SliceStable(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		if ra, rb := rank(domain.FigureMeasures, a.Measure), rank(domain.FigureMeasures, b.Measure); ra != rb {
+			return ra < rb
+		}
+		if ra, rb := rank(domain.Breakdowns, a.Breakdown), rank(domain.Breakdowns, b.Breakdown); ra != rb {
+			return ra < rb
+		}
+		if a.BreakdownValue != b.BreakdownValue {
+			return a.BreakdownValue < b.BreakdownValue
+		}
+		return a.PeriodFrom.Before(b.PeriodFrom)
+	})
+	return groups
 }
 
 // figureNames says what part of a total a figure counts, in the view's
@@ -115,7 +145,7 @@ func (s *Server) figureList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v.Data = figureListData{figureNames: names, Measure: f.Measure, Groups: domain.GroupFigures(figs), Count: len(figs)}
+	v.Data = figureListData{figureNames: names, Measure: f.Measure, Groups: groupFigures(figs), Count: len(figs)}
 	s.render(w, r, status, "figure_list", v)
 }
 
@@ -378,7 +408,7 @@ func (s *Server) apiFigureGroups(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	groups := domain.GroupFigures(figs)
+	groups := groupFigures(figs)
 	items := make([]figureGroupJSON, len(groups))
 	for i, g := range groups {
 		items[i] = figureGroupJSON{Measure: g.Measure, Breakdown: g.Breakdown, BreakdownValue: g.BreakdownValue,

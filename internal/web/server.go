@@ -33,6 +33,9 @@ type Route struct {
 	Handler func(w http.ResponseWriter, r *http.Request)
 	// Doc describes an API route for the OpenAPI document.
 	Doc string
+	// Secret marks a response that carries a secret shown once (a
+	// generated password): it is never stored for idempotent replay.
+	Secret bool
 }
 
 // Pattern is the ServeMux pattern of the route.

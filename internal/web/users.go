@@ -249,7 +249,7 @@ func (s *Server) userAPI() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/users", Perm: domain.PermUserAdmin, Handler: s.apiUserList,
 			Doc: "Every account (no password hashes). Not paginated: next is always empty."},
-		{Method: "POST", Path: "/api/v1/users", Perm: domain.PermUserAdmin, Handler: s.apiUserCreate,
+		{Method: "POST", Path: "/api/v1/users", Perm: domain.PermUserAdmin, Handler: s.apiUserCreate, Secret: true,
 			Doc: "Create an account: username, display_name, role, lang. Answers {user, password} with a generated password, shown this once. " +
 				"Idempotency-Key is refused here, because a replay would need the password stored."},
 		{Method: "GET", Path: "/api/v1/users/{id}", Perm: domain.PermUserAdmin, Handler: s.apiUserGet,
