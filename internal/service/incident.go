@@ -100,8 +100,18 @@ func mergeProblems(a, b error) error {
 	return &domain.Error{Code: domain.EInvalid, Message: ea.Message, Fields: append(ea.Fields, eb.Fields...)}
 }
 
-// ProposedVerification suggests a status for an incident from its links.
-func (s *Service) ProposedVerification(links []store.LinkedTestimony) (string, string) {
+// ProposedVerification suggests a status for an incident from all of its
+// links, including testimonies the actor may not read: corroboration
+// depends on every source, so the proposal must not change with the viewer.
+// Only the status and a reason leave this function, never the testimonies.
+func (s *Service) ProposedVerification(ctx context.Context, a domain.Actor, incidentID int64) (string, string, error) {
+	if err := require(a, domain.PermIncidentRead); err != nil {
+		return "", "", err
+	}
+	links, err := s.Store.LinksOfIncident(ctx, incidentID)
+	if err != nil {
+		return "", "", err
+	}
 	src := make([]domain.LinkedSource, len(links))
 	for i, l := range links {
 		key := l.Testimony.Narrator.Pseudonym
@@ -110,5 +120,6 @@ func (s *Service) ProposedVerification(links []store.LinkedTestimony) (string, s
 		}
 		src[i] = domain.LinkedSource{Relation: l.Link.Relation, Narrator: key}
 	}
-	return domain.ProposeVerification(src)
+	status, reason := domain.ProposeVerification(src)
+	return status, reason, nil
 }

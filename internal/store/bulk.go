@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"slices"
@@ -38,15 +39,13 @@ func (s *Store) BulkInsertTestimonies(ctx context.Context, ts []domain.Testimony
 				return err
 			}
 		} else {
-			stmt, err := tx.PrepareContext(ctx, insertTestimony)
-			if err != nil {
+			if err := sqliteInsertEach(ctx, tx, insertTestimony, len(recs), func(i int) []any { return testimonyArgs(&recs[i]) },
+				func(i int, id int64) { recs[i].ID = id }); err != nil {
 				return err
 			}
-			defer stmt.Close()
-			for i := range recs {
-				if err := stmt.QueryRowContext(ctx, testimonyArgs(&recs[i])...).Scan(&recs[i].ID); err != nil {
-					return err
-				}
+			if err := sqliteExecEach(ctx, tx, s.d.textIndexInsert("testimonies"), len(recs),
+				func(i int) []any { return testimonyText(&recs[i]) }); err != nil {
+				return err
 			}
 		}
 		return addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: int64(len(recs))})
@@ -90,28 +89,29 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 				return err
 			}
 		} else {
-			// On SQLite a prepared statement per row costs no round trip
-			// and is as fast as multi-row VALUES.
-			stmt, err := tx.PrepareContext(ctx, insertIncident)
-			if err != nil {
+			// On SQLite a prepared statement per row costs no round trip and
+			// is as fast as multi-row VALUES.
+			if err := sqliteInsertEach(ctx, tx, insertIncident, len(recs), func(i int) []any { return incidentArgs(&recs[i]) },
+				func(i int, id int64) { recs[i].ID = id }); err != nil {
 				return err
 			}
-			defer stmt.Close()
-			tagStmt, err := tx.PrepareContext(ctx, `INSERT INTO incident_tags (incident_id, dim, value, when_from) VALUES (?, ?, ?, ?)`)
-			if err != nil {
+			if err := sqliteExecEach(ctx, tx, s.d.textIndexInsert("incidents"), len(recs),
+				func(i int) []any { return incidentText(&recs[i]) }); err != nil {
 				return err
 			}
-			defer tagStmt.Close()
 			var tags [][]any
 			for i := range recs {
-				if err := stmt.QueryRowContext(ctx, incidentArgs(&recs[i])...).Scan(&recs[i].ID); err != nil {
-					return err
-				}
-				for _, t := range tagRows(recs[i].ID, &recs[i], tags[:0]) {
-					if _, err := tagStmt.ExecContext(ctx, t...); err != nil {
-						return err
-					}
-				}
+				tags = tagRows(recs[i].ID, &recs[i], tags)
+			}
+			// In the order of the tag index, so each of its pages is
+			// touched once per batch instead of once per row.
+			slices.SortFunc(tags, func(a, b []any) int {
+				return cmp.Or(cmp.Compare(a[1].(string), b[1].(string)), cmp.Compare(a[2].(string), b[2].(string)),
+					cmp.Compare(a[3].(string), b[3].(string)), cmp.Compare(a[0].(int64), b[0].(int64)))
+			})
+			if err := sqliteExecEach(ctx, tx, `INSERT INTO incident_tags (incident_id, dim, value, when_from) VALUES (?, ?, ?, ?)`,
+				len(tags), func(i int) []any { return tags[i] }); err != nil {
+				return err
 			}
 		}
 		return addCounters(ctx, c, d)
@@ -120,6 +120,38 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 		return err
 	}
 	copy(ins, recs)
+	return nil
+}
+
+// sqliteInsertEach runs the INSERT ... RETURNING id statement for n rows.
+func sqliteInsertEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(i int) []any, setID func(i int, id int64)) error {
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range n {
+		var id int64
+		if err := stmt.QueryRowContext(ctx, args(i)...).Scan(&id); err != nil {
+			return err
+		}
+		setID(i, id)
+	}
+	return nil
+}
+
+// sqliteExecEach runs a statement for n rows.
+func sqliteExecEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(i int) []any) error {
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range n {
+		if _, err := stmt.ExecContext(ctx, args(i)...); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

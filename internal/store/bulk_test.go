@@ -75,5 +75,6 @@ func TestBulkInsert(t *testing.T) {
 			t.Fatalf("counts after bulk: %+v", c)
 		}
 		mustOK(t, s.BulkInsertTestimonies(ctx, nil))
+		checkTextIndex(t, s)
 	})
 }

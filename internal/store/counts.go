@@ -30,6 +30,8 @@ const monthsShown = 24
 // Counter kinds in the counters table. Testimonies and incidents are
 // counted as they are written, because counting millions of rows per
 // dashboard view is too slow; cases and users are few and counted directly.
+// The row totals are named after their tables: the SQLite full-text
+// planner (dialect.go) looks them up by table name.
 const (
 	counterTestimonies  = "testimonies"
 	counterIncidents    = "incidents"

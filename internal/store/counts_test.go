@@ -84,6 +84,7 @@ func TestCounts(t *testing.T) {
 		mustOK(t, err)
 		want := truth(t, s)
 		same(t, "counts", c, want)
+		checkTextIndex(t, s)
 		if c.Testimonies != 7 || c.Incidents != 33 || c.Cases != 1 || c.Users != 1 || len(c.IncidentsByMonth) != monthsShown {
 			t.Fatalf("counts: %+v", c)
 		}

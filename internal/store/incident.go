@@ -164,6 +164,11 @@ func insertRows(ctx context.Context, c conn, prefix string, ncols int, rows [][]
 	return nil
 }
 
+// incidentText is the id and the full-text columns, for the SQLite index.
+func incidentText(in *domain.Incident) []any {
+	return []any{in.ID, in.Title, in.Summary, in.PublicSummary, in.Place}
+}
+
 func incidentDates(in *domain.Incident) error {
 	return validDates(in.When.From, in.When.To)
 }
@@ -184,6 +189,11 @@ func (s *Store) CreateIncident(ctx context.Context, in *domain.Incident) (err er
 	err = s.withTx(ctx, func(c conn) error {
 		if err := c.queryRow(ctx, insertIncident, incidentArgs(&rec)...).Scan(&rec.ID); err != nil {
 			return err
+		}
+		if q := s.d.textIndexInsert("incidents"); q != "" {
+			if _, err := c.exec(ctx, q, incidentText(&rec)...); err != nil {
+				return err
+			}
 		}
 		if err := insertTags(ctx, c, tagRows(rec.ID, &rec, nil)); err != nil {
 			return err
@@ -286,8 +296,10 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		// rare the tag is, instead of sorting every match.
 		from, sortDate, sortID = "incident_tags g JOIN incidents i ON i.id = g.incident_id", "g.when_from", "g.incident_id"
 		w.add("g.dim = ? AND g.value = ?", tags[0].dim, tags[0].value)
+		// Further conditions on the id test g.incident_id, which the index
+		// holds, so rows are fetched only once they match.
 		for _, t := range tags[1:] {
-			w.add("EXISTS (SELECT 1 FROM incident_tags g2 WHERE g2.incident_id = i.id AND g2.dim = ? AND g2.value = ?)", t.dim, t.value)
+			w.add("EXISTS (SELECT 1 FROM incident_tags g2 WHERE g2.incident_id = g.incident_id AND g2.dim = ? AND g2.value = ?)", t.dim, t.value)
 		}
 	}
 	if f.CrossingPoint != "" {
@@ -311,7 +323,11 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		if len(words) == 0 {
 			return nil, "", nil // only punctuation: nothing can match
 		}
-		w.add(s.d.fullText("incidents", "i", words))
+		cond, arg, err := s.d.fullText(ctx, s.reader(), "incidents", "i", sortID, words)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add(cond, arg)
 	}
 	if ok {
 		w.add("("+sortDate+", "+sortID+") < (?, ?)", cur.K, cur.ID)

@@ -198,7 +198,7 @@ func TestIncidentSearch(t *testing.T) {
 		for _, in := range []*domain.Incident{a, b} {
 			mustOK(t, s.CreateIncident(ctx, in))
 		}
-		for _, c := range []struct {
+		cases := []struct {
 			q    string
 			want []int64
 		}{
@@ -209,14 +209,27 @@ func TestIncidentSearch(t *testing.T) {
 			{"group", []int64{b.ID}},
 			{`NEAR("x" "y")`, nil},
 			{`'; DROP TABLE incidents; --`, nil},
-		} {
-			list, _, err := s.ListIncidents(ctx, IncidentFilter{Query: c.q}, domain.Page{})
-			mustOK(t, err)
-			var ids []int64
-			for _, in := range list {
-				ids = append(ids, in.ID)
+			{"at", []int64{b.ID, a.ID}}, // in list order
+			{"forest vartius", []int64{a.ID}},
+		}
+		run := func() {
+			for _, c := range cases {
+				for _, kind := range []string{"", "pushback"} { // with a tag, the query is driven by the tag index
+					list, _, err := s.ListIncidents(ctx, IncidentFilter{Query: c.q, Kind: kind}, domain.Page{})
+					mustOK(t, err)
+					var ids []int64
+					for _, in := range list {
+						ids = append(ids, in.ID)
+					}
+					same(t, "search "+c.q+" kind "+kind, ids, c.want)
+				}
 			}
-			same(t, "search "+c.q, ids, c.want)
+		}
+		run()
+		if s.Dialect() == "sqlite" {
+			s.d = sqliteDialect{alwaysWalk: true}
+			run()
+			s.d = sqliteDialect{}
 		}
 		a.Summary = "Nothing."
 		mustOK(t, s.UpdateIncident(ctx, a))
@@ -225,5 +238,6 @@ func TestIncidentSearch(t *testing.T) {
 		if len(list) != 0 {
 			t.Fatal("the search index kept an old summary")
 		}
+		checkTextIndex(t, s)
 	})
 }

@@ -103,8 +103,13 @@ func openSQLite(ctx context.Context, dir string, key []byte) (*Store, error) {
 	}
 	// WAL, synchronous and the like are set only on the writer: they are
 	// properties of the file (or harmless), and the readers are query_only.
+	// The page caches are larger than SQLite's 2 MB default because every
+	// page that falls out must be decrypted again when next needed: 32 MB
+	// made bulk loads into indexed tables more than twice as fast. Caches
+	// grow only as pages are used; writer and readers together stay under
+	// 64 MB.
 	w, err := driver.Open(sqliteDSN(path, hexKey,
-		"journal_mode(WAL)", "foreign_keys(1)", "temp_store(memory)", "synchronous(NORMAL)",
+		"journal_mode(WAL)", "foreign_keys(1)", "temp_store(memory)", "synchronous(NORMAL)", "cache_size(-32768)",
 	)+"&_txlock=immediate", registerFTS)
 	if err != nil {
 		return nil, openFailed(err)
@@ -119,7 +124,7 @@ func openSQLite(ctx context.Context, dir string, key []byte) (*Store, error) {
 		w.Close()
 		return nil, openFailed(err)
 	}
-	r, err := driver.Open(sqliteDSN(path, hexKey, "foreign_keys(1)", "temp_store(memory)", "query_only(1)"), registerFTS)
+	r, err := driver.Open(sqliteDSN(path, hexKey, "foreign_keys(1)", "temp_store(memory)", "query_only(1)", "cache_size(-8192)"), registerFTS)
 	if err != nil {
 		w.Close()
 		return nil, openFailed(err)
@@ -128,6 +133,11 @@ func openSQLite(ctx context.Context, dir string, key []byte) (*Store, error) {
 	r.SetMaxIdleConns(readerPoolSize)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, openFailed(err)
+	}
 	return &Store{w: w, r: r, d: sqliteDialect{}}, nil
 }
 
@@ -231,10 +241,14 @@ func (s *Store) Dialect() string { return s.d.name() }
 // bookkeeping (search index, counters).
 func (s *Store) DB() *sql.DB { return s.w }
 
+// Rebind rewrites a query written with ? placeholders for this engine, for
+// SQL run through WithTx or DB.
+func (s *Store) Rebind(query string) string { return s.d.rebind(query) }
+
 // WithTx runs fn in one write transaction, committed when fn returns nil.
-// Queries inside fn must use tx (and ? placeholders only work on SQLite):
-// on SQLite the writer has a single connection, so touching the Store from
-// fn would wait for itself.
+// Queries inside fn must use tx, passed through Rebind: on SQLite the
+// writer has a single connection, so calling the Store's methods from fn
+// would wait for itself.
 func (s *Store) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	defer s.fail(&err)
 	tx, err := s.w.BeginTx(ctx, nil)

@@ -60,6 +60,11 @@ func testimonyArgs(t *domain.Testimony) []any {
 		t.Narrative, t.PublicQuotes, t.Reliability}
 }
 
+// testimonyText is the id and the full-text columns, for the SQLite index.
+func testimonyText(t *domain.Testimony) []any {
+	return []any{t.ID, t.Narrative, t.Narrator.Pseudonym, t.PublicQuotes}
+}
+
 // CreateTestimony stores a new testimony and sets its ID, version and
 // timestamps.
 func (s *Store) CreateTestimony(ctx context.Context, t *domain.Testimony) (err error) {
@@ -76,6 +81,11 @@ func (s *Store) CreateTestimony(ctx context.Context, t *domain.Testimony) (err e
 	err = s.withTx(ctx, func(c conn) error {
 		if err := c.queryRow(ctx, insertTestimony, testimonyArgs(&rec)...).Scan(&rec.ID); err != nil {
 			return err
+		}
+		if q := s.d.textIndexInsert("testimonies"); q != "" {
+			if _, err := c.exec(ctx, q, testimonyText(&rec)...); err != nil {
+				return err
+			}
 		}
 		return addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: 1})
 	})
@@ -160,7 +170,11 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 		if len(words) == 0 {
 			return nil, "", nil // only punctuation: nothing can match
 		}
-		w.add(s.d.fullText("testimonies", "t", words))
+		cond, arg, err := s.d.fullText(ctx, s.reader(), "testimonies", "t", "t.id", words)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add(cond, arg)
 	}
 	if ok {
 		w.add("(t.received_on, t.id) < (?, ?)", cur.K, cur.ID)

@@ -53,14 +53,13 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 // accountFormError shows the account page again with the problems marked.
 // Passwords are never sent back into the form.
 func (s *Server) accountFormError(w http.ResponseWriter, r *http.Request, d accountData, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
+	status, ok := s.formErrorStatus(w, r, err)
+	if !ok {
 		return
 	}
 	v := s.view(r, "account.title")
 	v.withError(err)
-	s.renderAccount(w, r, statusOf[code], v, d)
+	s.renderAccount(w, r, status, v, d)
 }
 
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {

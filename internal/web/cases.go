@@ -156,17 +156,11 @@ type caseShowData struct {
 }
 
 func (s *Server) caseShow(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	c, _, ok := loadByID(s, w, r, s.Svc.GetCase)
+	if !ok {
 		return
 	}
 	a := actorOf(r)
-	c, err := s.Svc.GetCase(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	v := s.view(r, "cases.one")
 	v.Title = v.T("cases.one") + " #" + strconv.FormatInt(c.ID, 10)
 	names, _ := s.caseCrossingNames(r, v.Lang)
@@ -317,14 +311,8 @@ func (s *Server) caseNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) caseEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.Svc.GetCase(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
+	c, _, ok := loadByID(s, w, r, s.Svc.GetCase)
+	if !ok {
 		return
 	}
 	v := s.view(r, "cases.edit")
@@ -334,14 +322,13 @@ func (s *Server) caseEdit(w http.ResponseWriter, r *http.Request) {
 // caseFormError shows the form again with what the person typed and every
 // problem marked.
 func (s *Server) caseFormError(w http.ResponseWriter, r *http.Request, title string, cf caseForm, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
+	status, ok := s.formErrorStatus(w, r, err)
+	if !ok {
 		return
 	}
 	v := s.view(r, title)
 	v.withError(err)
-	s.renderCaseForm(w, r, statusOf[code], v, cf)
+	s.renderCaseForm(w, r, status, v, cf)
 }
 
 func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) {
@@ -350,17 +337,11 @@ func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	a := actorOf(r)
 	cf := caseFormFrom(f, 0)
 	// Whoever opens a case follows it until it is reassigned.
-	c := domain.AsylumCase{AssignedTo: a.UserID}
+	c := domain.AsylumCase{AssignedTo: actorOf(r).UserID}
 	cf.apply(f, &c)
-	if err := f.merge(nil); err != nil {
-		c.Normalize()
-		s.caseFormError(w, r, "cases.new", cf, f.merge(c.Validate()))
-		return
-	}
-	if err := s.Svc.SaveCase(r.Context(), a, &c); err != nil {
+	if err := saveForm(r, f, &c, s.Svc.SaveCase); err != nil {
 		s.caseFormError(w, r, "cases.new", cf, err)
 		return
 	}
@@ -368,19 +349,12 @@ func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) caseUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := actorOf(r)
 	// The form does not carry the assignment; keep it as it is.
-	old, err := s.Svc.GetCase(r.Context(), a, id)
+	old, err := s.Svc.GetCase(r.Context(), actorOf(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -388,12 +362,7 @@ func (s *Server) caseUpdate(w http.ResponseWriter, r *http.Request) {
 	cf := caseFormFrom(f, id)
 	c := domain.AsylumCase{Meta: domain.Meta{ID: id}, AssignedTo: old.AssignedTo}
 	cf.apply(f, &c)
-	if err := f.merge(nil); err != nil {
-		c.Normalize()
-		s.caseFormError(w, r, "cases.edit", cf, f.merge(c.Validate()))
-		return
-	}
-	if err := s.Svc.SaveCase(r.Context(), a, &c); err != nil {
+	if err := saveForm(r, f, &c, s.Svc.SaveCase); err != nil {
 		s.caseFormError(w, r, "cases.edit", cf, err)
 		return
 	}
@@ -442,20 +411,12 @@ func caseOutOf(c domain.AsylumCase, today domain.Date) caseOut {
 }
 
 func (s *Server) apiCaseList(w http.ResponseWriter, r *http.Request) {
-	var p domain.Problems
-	f, _ := caseFilterOf(r, &p)
-	if err := p.Err(); err != nil {
-		s.fail(w, r, err)
-		return
+	filterOf := func(r *http.Request, p *domain.Problems) store.CaseFilter {
+		f, _ := caseFilterOf(r, p)
+		return f
 	}
-	page, err := apiPage(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	items, next, err := s.Svc.ListCases(r.Context(), actorOf(r), f, page)
-	if err != nil {
-		s.fail(w, r, err)
+	items, next, ok := apiListPage(s, w, r, filterOf, s.Svc.ListCases)
+	if !ok {
 		return
 	}
 	today := s.Svc.Today()
@@ -504,21 +465,18 @@ func (in caseInput) apply(c *domain.AsylumCase) {
 	}
 }
 
+func (in caseInput) version() int { return in.Version }
+
 func (s *Server) apiCaseCreate(w http.ResponseWriter, r *http.Request) {
-	var in caseInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+	c, ok := apiCreate(s, w, r, s.Svc.SaveCase, func(in caseInput) domain.AsylumCase {
+		c := domain.AsylumCase{AssignedTo: actorOf(r).UserID}
+		in.apply(&c)
+		c.Version = 0
+		return c
+	})
+	if ok {
+		s.apiCaseAnswer(w, r, c.ID, http.StatusCreated)
 	}
-	a := actorOf(r)
-	c := domain.AsylumCase{AssignedTo: a.UserID}
-	in.apply(&c)
-	c.Version = 0
-	if err := s.Svc.SaveCase(r.Context(), a, &c); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.apiCaseAnswer(w, r, c.ID, http.StatusCreated)
 }
 
 // apiCaseAnswer reads the saved case back, so the answer shows what a
@@ -547,31 +505,16 @@ func (s *Server) apiCaseGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCaseUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	c, ok := apiUpdate(s, w, r, s.Svc.SaveCase, func(in caseInput, id int64) (domain.AsylumCase, error) {
+		old, err := s.Svc.GetCase(r.Context(), actorOf(r), id)
+		if err != nil {
+			return domain.AsylumCase{}, err
+		}
+		c := domain.AsylumCase{Meta: domain.Meta{ID: id}, AssignedTo: old.AssignedTo}
+		in.apply(&c)
+		return c, nil
+	})
+	if ok {
+		s.apiCaseAnswer(w, r, c.ID, http.StatusOK)
 	}
-	var in caseInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Version == 0 {
-		s.fail(w, r, domain.Errorf(domain.EInvalid, "send the version you are editing"))
-		return
-	}
-	a := actorOf(r)
-	old, err := s.Svc.GetCase(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c := domain.AsylumCase{Meta: domain.Meta{ID: id}, AssignedTo: old.AssignedTo}
-	in.apply(&c)
-	if err := s.Svc.SaveCase(r.Context(), a, &c); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.apiCaseAnswer(w, r, id, http.StatusOK)
 }

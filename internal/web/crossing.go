@@ -205,13 +205,7 @@ func (s *Server) crossingCreate(w http.ResponseWriter, r *http.Request) {
 	var c domain.CrossingPoint
 	crossingFromForm(f, &c)
 	c.Version = 0
-	if err = f.merge(nil); err == nil {
-		err = s.Svc.SaveCrossingPoint(r.Context(), actorOf(r), &c)
-	} else {
-		c.Normalize()
-		err = f.merge(c.Validate())
-	}
-	if err != nil {
+	if err := saveForm(r, f, &c, s.Svc.SaveCrossingPoint); err != nil {
 		s.crossingFormError(w, r, "crossing.new", c, f, "/crossing-points", err)
 		return
 	}
@@ -221,26 +215,15 @@ func (s *Server) crossingCreate(w http.ResponseWriter, r *http.Request) {
 // crossingFormError shows the form again with the person's input and every
 // problem marked.
 func (s *Server) crossingFormError(w http.ResponseWriter, r *http.Request, title string, c domain.CrossingPoint, f *form, action string, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
-		return
+	if status, ok := s.formErrorStatus(w, r, err); ok {
+		d := crossingFormData{P: c, Action: action, Raw: rawOf(f, "lat", "lon", "accuracy_km")}
+		s.renderFormError(w, r, status, title, "crossing_form", d, err)
 	}
-	v := s.view(r, title)
-	v.withError(err)
-	v.Data = crossingFormData{P: c, Action: action, Raw: rawOf(f, "lat", "lon", "accuracy_km")}
-	s.render(w, r, statusOf[code], "crossing_form", v)
 }
 
 func (s *Server) crossingEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.Svc.GetCrossingPoint(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
+	c, id, ok := loadByID(s, w, r, s.Svc.GetCrossingPoint)
+	if !ok {
 		return
 	}
 	v := s.view(r, "crossing.edit")
@@ -249,18 +232,11 @@ func (s *Server) crossingEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) crossingUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := actorOf(r)
-	cur, err := s.Svc.GetCrossingPoint(r.Context(), a, id)
+	cur, err := s.Svc.GetCrossingPoint(r.Context(), actorOf(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -271,12 +247,7 @@ func (s *Server) crossingUpdate(w http.ResponseWriter, r *http.Request) {
 	// is fixed once the point exists.
 	c.Code = cur.Code
 	action := "/crossing-points/" + strconv.FormatInt(id, 10)
-	if err := f.merge(nil); err != nil {
-		c.Normalize()
-		s.crossingFormError(w, r, "crossing.edit", c, f, action, f.merge(c.Validate()))
-		return
-	}
-	if err := s.Svc.SaveCrossingPoint(r.Context(), a, &c); err != nil {
+	if err := saveForm(r, f, &c, s.Svc.SaveCrossingPoint); err != nil {
 		s.crossingFormError(w, r, "crossing.edit", c, f, action, err)
 		return
 	}
@@ -334,18 +305,11 @@ func eventAffects(e domain.PolicyEvent, code string) bool {
 }
 
 func (s *Server) crossingShow(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	c, _, ok := loadByID(s, w, r, s.Svc.GetCrossingPoint)
+	if !ok {
 		return
 	}
-	a := actorOf(r)
-	c, err := s.Svc.GetCrossingPoint(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	events, err := s.Svc.ListPolicyEvents(r.Context(), a)
+	events, err := s.Svc.ListPolicyEvents(r.Context(), actorOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -497,13 +461,7 @@ func (s *Server) policyCreate(w http.ResponseWriter, r *http.Request) {
 	var e domain.PolicyEvent
 	policyFromForm(f, &e)
 	e.Version = 0
-	if err = f.merge(nil); err == nil {
-		err = s.Svc.SavePolicyEvent(r.Context(), actorOf(r), &e)
-	} else {
-		e.Normalize()
-		err = f.merge(e.Validate())
-	}
-	if err != nil {
+	if err := saveForm(r, f, &e, s.Svc.SavePolicyEvent); err != nil {
 		s.policyFormError(w, r, "crossing.policy_new", e, f, "/timeline", err)
 		return
 	}
@@ -513,9 +471,8 @@ func (s *Server) policyCreate(w http.ResponseWriter, r *http.Request) {
 // policyFormError shows the form again with the person's input, including
 // a date text that could not be read, and every problem marked.
 func (s *Server) policyFormError(w http.ResponseWriter, r *http.Request, title string, e domain.PolicyEvent, f *form, action string, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
+	status, ok := s.formErrorStatus(w, r, err)
+	if !ok {
 		return
 	}
 	points, perr := s.Svc.ListCrossingPoints(r.Context(), actorOf(r))
@@ -523,25 +480,16 @@ func (s *Server) policyFormError(w http.ResponseWriter, r *http.Request, title s
 		s.fail(w, r, perr)
 		return
 	}
-	v := s.view(r, title)
-	v.withError(err)
-	v.Data = policyFormData{E: e, WhenText: f.str("when"), Precision: f.str("when_precision"), Points: points, Action: action}
-	s.render(w, r, statusOf[code], "policy_form", v)
+	d := policyFormData{E: e, WhenText: f.str("when"), Precision: f.str("when_precision"), Points: points, Action: action}
+	s.renderFormError(w, r, status, title, "policy_form", d, err)
 }
 
 func (s *Server) policyEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	e, id, ok := loadByID(s, w, r, s.Svc.GetPolicyEvent)
+	if !ok {
 		return
 	}
-	a := actorOf(r)
-	e, err := s.Svc.GetPolicyEvent(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	points, err := s.Svc.ListCrossingPoints(r.Context(), a)
+	points, err := s.Svc.ListCrossingPoints(r.Context(), actorOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -559,30 +507,18 @@ func (s *Server) policyEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := actorOf(r)
-	if _, err := s.Svc.GetPolicyEvent(r.Context(), a, id); err != nil {
+	if _, err := s.Svc.GetPolicyEvent(r.Context(), actorOf(r), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	e := domain.PolicyEvent{Meta: domain.Meta{ID: id}}
 	policyFromForm(f, &e)
 	action := "/timeline/" + strconv.FormatInt(id, 10)
-	if err := f.merge(nil); err != nil {
-		e.Normalize()
-		s.policyFormError(w, r, "crossing.policy_edit", e, f, action, f.merge(e.Validate()))
-		return
-	}
-	if err := s.Svc.SavePolicyEvent(r.Context(), a, &e); err != nil {
+	if err := saveForm(r, f, &e, s.Svc.SavePolicyEvent); err != nil {
 		s.policyFormError(w, r, "crossing.policy_edit", e, f, action, err)
 		return
 	}
@@ -679,73 +615,44 @@ func (in crossingInput) apply(c *domain.CrossingPoint) {
 	c.Mode, c.Lat, c.Lon, c.AccuracyKM, c.Notes = in.Mode, in.Lat, in.Lon, in.AccuracyKM, in.Notes
 }
 
+func (in crossingInput) version() int { return in.Version }
+
 func (s *Server) apiCrossingCreate(w http.ResponseWriter, r *http.Request) {
-	var in crossingInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+	c, ok := apiCreate(s, w, r, s.Svc.SaveCrossingPoint, func(in crossingInput) (c domain.CrossingPoint) {
+		in.apply(&c)
+		c.Version = 0
+		return c
+	})
+	if ok {
+		created(w, apiPath("crossing-points", c.ID), c)
 	}
-	var c domain.CrossingPoint
-	in.apply(&c)
-	c.Version = 0
-	if err := s.Svc.SaveCrossingPoint(r.Context(), actorOf(r), &c); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	created(w, apiPath("crossing-points", c.ID), c)
 }
 
 func (s *Server) apiCrossingGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.Svc.GetCrossingPoint(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	apiGetOne(s, w, r, s.Svc.GetCrossingPoint)
 }
 
 func (s *Server) apiCrossingUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	c, ok := apiUpdate(s, w, r, s.Svc.SaveCrossingPoint, func(in crossingInput, id int64) (domain.CrossingPoint, error) {
+		cur, err := s.Svc.GetCrossingPoint(r.Context(), actorOf(r), id)
+		if err != nil {
+			return domain.CrossingPoint{}, err
+		}
+		if in.Code == "" {
+			in.Code = cur.Code
+		}
+		if in.Code != cur.Code {
+			var p domain.Problems
+			p.Add("code", "cannot be changed: policy events and incidents refer to the point by it")
+			return domain.CrossingPoint{}, p.Err()
+		}
+		c := domain.CrossingPoint{Meta: domain.Meta{ID: id}}
+		in.apply(&c)
+		return c, nil
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, c)
 	}
-	var in crossingInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Version == 0 {
-		s.fail(w, r, domain.Errorf(domain.EInvalid, "send the version you are editing"))
-		return
-	}
-	a := actorOf(r)
-	cur, err := s.Svc.GetCrossingPoint(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Code == "" {
-		in.Code = cur.Code
-	}
-	if in.Code != cur.Code {
-		var p domain.Problems
-		p.Add("code", "cannot be changed: policy events and incidents refer to the point by it")
-		s.fail(w, r, p.Err())
-		return
-	}
-	c := domain.CrossingPoint{Meta: domain.Meta{ID: id}}
-	in.apply(&c)
-	if err := s.Svc.SaveCrossingPoint(r.Context(), a, &c); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) apiCrossingStatus(w http.ResponseWriter, r *http.Request) {
@@ -816,56 +723,30 @@ func (in policyInput) apply(e *domain.PolicyEvent) {
 	}
 }
 
+func (in policyInput) version() int { return in.Version }
+
 func (s *Server) apiPolicyCreate(w http.ResponseWriter, r *http.Request) {
-	var in policyInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+	e, ok := apiCreate(s, w, r, s.Svc.SavePolicyEvent, func(in policyInput) (e domain.PolicyEvent) {
+		in.apply(&e)
+		e.Version = 0
+		return e
+	})
+	if ok {
+		created(w, apiPath("policy-events", e.ID), e)
 	}
-	var e domain.PolicyEvent
-	in.apply(&e)
-	e.Version = 0
-	if err := s.Svc.SavePolicyEvent(r.Context(), actorOf(r), &e); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	created(w, apiPath("policy-events", e.ID), e)
 }
 
 func (s *Server) apiPolicyGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	e, err := s.Svc.GetPolicyEvent(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
+	apiGetOne(s, w, r, s.Svc.GetPolicyEvent)
 }
 
 func (s *Server) apiPolicyUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	e, ok := apiUpdate(s, w, r, s.Svc.SavePolicyEvent, func(in policyInput, id int64) (domain.PolicyEvent, error) {
+		e := domain.PolicyEvent{Meta: domain.Meta{ID: id}}
+		in.apply(&e)
+		return e, nil
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, e)
 	}
-	var in policyInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Version == 0 {
-		s.fail(w, r, domain.Errorf(domain.EInvalid, "send the version you are editing"))
-		return
-	}
-	e := domain.PolicyEvent{Meta: domain.Meta{ID: id}}
-	in.apply(&e)
-	if err := s.Svc.SavePolicyEvent(r.Context(), actorOf(r), &e); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
 }

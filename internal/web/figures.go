@@ -159,17 +159,11 @@ type figureShowData struct {
 }
 
 func (s *Server) figureShow(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	fig, _, ok := loadByID(s, w, r, s.Svc.GetFigure)
+	if !ok {
 		return
 	}
 	a := actorOf(r)
-	fig, err := s.Svc.GetFigure(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	v := s.view(r, "figures.one")
 	names, err := s.loadFigureNames(r.Context(), a, v.Lang)
 	if err != nil {
@@ -264,13 +258,7 @@ func (s *Server) figureCreate(w http.ResponseWriter, r *http.Request) {
 	var fig domain.Figure
 	figureFromForm(f, &fig)
 	fig.Version = 0
-	if err = f.merge(nil); err == nil {
-		err = s.Svc.SaveFigure(r.Context(), actorOf(r), &fig)
-	} else {
-		fig.Normalize()
-		err = f.merge(fig.Validate())
-	}
-	if err != nil {
+	if err := saveForm(r, f, &fig, s.Svc.SaveFigure); err != nil {
 		s.figureFormError(w, r, "figures.new", fig, f, "/figures", err)
 		return
 	}
@@ -280,32 +268,22 @@ func (s *Server) figureCreate(w http.ResponseWriter, r *http.Request) {
 // figureFormError shows the form again with the person's input and every
 // problem marked.
 func (s *Server) figureFormError(w http.ResponseWriter, r *http.Request, title string, fig domain.Figure, f *form, action string, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
+	status, ok := s.formErrorStatus(w, r, err)
+	if !ok {
 		return
 	}
-	v := s.view(r, title)
-	v.withError(err)
-	d, derr := s.figureFormData(r, v.Lang, fig, action)
+	d, derr := s.figureFormData(r, langOf(r), fig, action)
 	if derr != nil {
 		s.fail(w, r, derr)
 		return
 	}
 	d.Raw = map[string]string{"value": f.str("value")}
-	v.Data = d
-	s.render(w, r, statusOf[code], "figure_form", v)
+	s.renderFormError(w, r, status, title, "figure_form", d, err)
 }
 
 func (s *Server) figureEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	fig, err := s.Svc.GetFigure(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
+	fig, id, ok := loadByID(s, w, r, s.Svc.GetFigure)
+	if !ok {
 		return
 	}
 	v := s.view(r, "figures.edit")
@@ -319,30 +297,18 @@ func (s *Server) figureEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) figureUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := actorOf(r)
-	if _, err := s.Svc.GetFigure(r.Context(), a, id); err != nil {
+	if _, err := s.Svc.GetFigure(r.Context(), actorOf(r), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	fig := domain.Figure{Meta: domain.Meta{ID: id}}
 	figureFromForm(f, &fig)
 	action := "/figures/" + strconv.FormatInt(id, 10)
-	if err := f.merge(nil); err != nil {
-		fig.Normalize()
-		s.figureFormError(w, r, "figures.edit", fig, f, action, f.merge(fig.Validate()))
-		return
-	}
-	if err := s.Svc.SaveFigure(r.Context(), a, &fig); err != nil {
+	if err := saveForm(r, f, &fig, s.Svc.SaveFigure); err != nil {
 		s.figureFormError(w, r, "figures.edit", fig, f, action, err)
 		return
 	}
@@ -367,23 +333,9 @@ func (s *Server) figureAPI() []Route {
 }
 
 func (s *Server) apiFigureList(w http.ResponseWriter, r *http.Request) {
-	var p domain.Problems
-	f := figureFilterOf(r, &p)
-	if err := p.Err(); err != nil {
-		s.fail(w, r, err)
-		return
+	if items, next, ok := apiListPage(s, w, r, figureFilterOf, s.Svc.ListFigures); ok {
+		writeJSON(w, http.StatusOK, newList(items, next))
 	}
-	page, err := apiPage(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	items, next, err := s.Svc.ListFigures(r.Context(), actorOf(r), f, page)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(items, next))
 }
 
 // figureGroupJSON is one side-by-side group in the API.
@@ -439,56 +391,30 @@ func (in figureInput) apply(f *domain.Figure) {
 	f.Approximation, f.Producer, f.Source, f.Note = in.Approximation, in.Producer, in.Source, in.Note
 }
 
+func (in figureInput) version() int { return in.Version }
+
 func (s *Server) apiFigureCreate(w http.ResponseWriter, r *http.Request) {
-	var in figureInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+	fig, ok := apiCreate(s, w, r, s.Svc.SaveFigure, func(in figureInput) (fig domain.Figure) {
+		in.apply(&fig)
+		fig.Version = 0
+		return fig
+	})
+	if ok {
+		created(w, apiPath("figures", fig.ID), fig)
 	}
-	var fig domain.Figure
-	in.apply(&fig)
-	fig.Version = 0
-	if err := s.Svc.SaveFigure(r.Context(), actorOf(r), &fig); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	created(w, apiPath("figures", fig.ID), fig)
 }
 
 func (s *Server) apiFigureGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	fig, err := s.Svc.GetFigure(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fig)
+	apiGetOne(s, w, r, s.Svc.GetFigure)
 }
 
 func (s *Server) apiFigureUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	fig, ok := apiUpdate(s, w, r, s.Svc.SaveFigure, func(in figureInput, id int64) (domain.Figure, error) {
+		fig := domain.Figure{Meta: domain.Meta{ID: id}}
+		in.apply(&fig)
+		return fig, nil
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, fig)
 	}
-	var in figureInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Version == 0 {
-		s.fail(w, r, domain.Errorf(domain.EInvalid, "send the version you are editing"))
-		return
-	}
-	fig := domain.Figure{Meta: domain.Meta{ID: id}}
-	in.apply(&fig)
-	if err := s.Svc.SaveFigure(r.Context(), actorOf(r), &fig); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fig)
 }

@@ -276,14 +276,7 @@ func (s *Server) incidentCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	var in domain.Incident
 	raw, nats := incidentFromForm(f, &in)
-	err = f.merge(nil)
-	if err == nil {
-		err = s.Svc.CreateIncident(r.Context(), actorOf(r), &in)
-	} else {
-		in.Normalize()
-		err = f.merge(in.Validate())
-	}
-	if err != nil {
+	if err := saveForm(r, f, &in, s.Svc.CreateIncident); err != nil {
 		s.incidentFormError(w, r, "incidents.new", in, "/incidents", raw, nats, err)
 		return
 	}
@@ -293,9 +286,8 @@ func (s *Server) incidentCreate(w http.ResponseWriter, r *http.Request) {
 // incidentFormError shows the form again with what the person typed and
 // every problem marked; nothing they wrote is lost.
 func (s *Server) incidentFormError(w http.ResponseWriter, r *http.Request, title string, in domain.Incident, action string, raw incidentRaw, nats []incNatRow, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
+	status, ok := s.formErrorStatus(w, r, err)
+	if !ok {
 		return
 	}
 	data, ferr := s.incidentForm(r, in, action, raw, nats)
@@ -303,21 +295,12 @@ func (s *Server) incidentFormError(w http.ResponseWriter, r *http.Request, title
 		s.fail(w, r, ferr)
 		return
 	}
-	v := s.view(r, title)
-	v.withError(err)
-	v.Data = data
-	s.render(w, r, statusOf[code], "incident_form", v)
+	s.renderFormError(w, r, status, title, "incident_form", data, err)
 }
 
 func (s *Server) incidentEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.Svc.GetIncident(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
+	in, id, ok := loadByID(s, w, r, s.Svc.GetIncident)
+	if !ok {
 		return
 	}
 	data, err := s.incidentForm(r, in, "/incidents/"+strconv.FormatInt(id, 10), incRawOf(in), incNatRowsOf(in.Group.Nationalities))
@@ -331,25 +314,14 @@ func (s *Server) incidentEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) incidentUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
 	in := domain.Incident{Meta: domain.Meta{ID: id}}
 	raw, nats := incidentFromForm(f, &in)
 	action := "/incidents/" + strconv.FormatInt(id, 10)
-	if err := f.merge(nil); err != nil {
-		in.Normalize()
-		s.incidentFormError(w, r, "incidents.edit", in, action, raw, nats, f.merge(in.Validate()))
-		return
-	}
-	if err := s.Svc.UpdateIncident(r.Context(), actorOf(r), &in); err != nil {
+	if err := saveForm(r, f, &in, s.Svc.UpdateIncident); err != nil {
 		s.incidentFormError(w, r, "incidents.edit", in, action, raw, nats, err)
 		return
 	}
@@ -476,7 +448,10 @@ func (s *Server) renderIncidentShow(w http.ResponseWriter, r *http.Request, id i
 	if in.CrossingPoint != "" {
 		d.PointName = incPointName(opts, in.CrossingPoint)
 	}
-	d.Proposed, d.ProposedReason = s.Svc.ProposedVerification(links)
+	if d.Proposed, d.ProposedReason, err = s.Svc.ProposedVerification(r.Context(), a, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d.ProposalDiffers = d.Proposed != in.Verification.Status && !(d.Proposed == "corroborated" && in.Verification.Status == "confirmed")
 	if key, ok := incProposedReasonKeys[d.ProposedReason]; ok && i18n.Has(v.Lang, key) {
 		d.ProposedReason = v.T(key)
@@ -507,23 +482,9 @@ func (s *Server) incidentAPI() []Route {
 }
 
 func (s *Server) apiIncidentList(w http.ResponseWriter, r *http.Request) {
-	var p domain.Problems
-	f := incidentFilterOf(r, &p)
-	if err := p.Err(); err != nil {
-		s.fail(w, r, err)
-		return
+	if items, next, ok := apiListPage(s, w, r, incidentFilterOf, s.Svc.ListIncidents); ok {
+		writeJSON(w, http.StatusOK, newList(items, next))
 	}
-	page, err := apiPage(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	items, next, err := s.Svc.ListIncidents(r.Context(), actorOf(r), f, page)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(items, next))
 }
 
 // incVerificationInput is the writable part of a verification; who set it and
@@ -574,65 +535,38 @@ func (in incidentInput) apply(x *domain.Incident) {
 	}
 }
 
+func (in incidentInput) version() int { return in.Version }
+
 func (s *Server) apiIncidentCreate(w http.ResponseWriter, r *http.Request) {
-	var in incidentInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+	x, ok := apiCreate(s, w, r, s.Svc.CreateIncident, func(in incidentInput) (x domain.Incident) {
+		in.apply(&x)
+		return x
+	})
+	if ok {
+		created(w, apiPath("incidents", x.ID), x)
 	}
-	var x domain.Incident
-	in.apply(&x)
-	if err := s.Svc.CreateIncident(r.Context(), actorOf(r), &x); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	created(w, apiPath("incidents", x.ID), x)
 }
 
 func (s *Server) apiIncidentGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	x, err := s.Svc.GetIncident(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, x)
+	apiGetOne(s, w, r, s.Svc.GetIncident)
 }
 
 func (s *Server) apiIncidentUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in incidentInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Version == 0 {
-		s.fail(w, r, domain.Errorf(domain.EInvalid, "send the version you are editing"))
-		return
-	}
-	x := domain.Incident{Meta: domain.Meta{ID: id}}
-	if in.Verification == nil || in.Published == nil {
-		// A client that does not mention verification or publication
-		// must not reset them by omission.
-		old, err := s.Svc.GetIncident(r.Context(), actorOf(r), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
+	x, ok := apiUpdate(s, w, r, s.Svc.UpdateIncident, func(in incidentInput, id int64) (domain.Incident, error) {
+		x := domain.Incident{Meta: domain.Meta{ID: id}}
+		if in.Verification == nil || in.Published == nil {
+			// A client that does not mention verification or publication
+			// must not reset them by omission.
+			old, err := s.Svc.GetIncident(r.Context(), actorOf(r), id)
+			if err != nil {
+				return x, err
+			}
+			x.Verification, x.Published = old.Verification, old.Published
 		}
-		x.Verification, x.Published = old.Verification, old.Published
+		in.apply(&x)
+		return x, nil
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, x)
 	}
-	in.apply(&x)
-	if err := s.Svc.UpdateIncident(r.Context(), actorOf(r), &x); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, x)
 }

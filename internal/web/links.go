@@ -58,14 +58,8 @@ func incLinkNotFound() error {
 }
 
 func (s *Server) linkCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
 	a := actorOf(r)
@@ -76,40 +70,46 @@ func (s *Server) linkCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	lf := incLinkForm{TestimonyID: f.str("testimony_id"), Relation: f.str("relation"), Note: f.str("note")}
 	l := domain.Link{IncidentID: id, TestimonyID: f.int64("testimony_id"), Relation: lf.Relation, Note: lf.Note}
-	if err = f.merge(nil); err == nil {
+	err := f.merge(nil)
+	if err == nil {
 		err = s.Svc.Link(r.Context(), a, l)
 		if domain.ErrorCode(err) == domain.ENotFound {
 			err = incLinkNotFound()
 		}
 	}
 	if err != nil {
-		code := domain.ErrorCode(err)
-		if code != domain.EInvalid && code != domain.EConflict {
-			s.fail(w, r, err)
-			return
+		if status, ok := s.formErrorStatus(w, r, err); ok {
+			s.renderIncidentShow(w, r, id, status, lf, err)
 		}
-		s.renderIncidentShow(w, r, id, statusOf[code], lf, err)
 		return
 	}
 	redirect(w, r, "/incidents/"+strconv.FormatInt(id, 10), "linked")
 }
 
 func (s *Server) linkDelete(w http.ResponseWriter, r *http.Request) {
+	if id, ok := s.unlinkFromPath(w, r); ok {
+		redirect(w, r, "/incidents/"+strconv.FormatInt(id, 10), "unlinked")
+	}
+}
+
+// unlinkFromPath removes the link between the incident {id} and the
+// testimony {tid}. On an error it has answered and ok is false.
+func (s *Server) unlinkFromPath(w http.ResponseWriter, r *http.Request) (id int64, ok bool) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return 0, false
 	}
 	tid, err := pathID(r, "tid")
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return 0, false
 	}
 	if err := s.Svc.Unlink(r.Context(), actorOf(r), tid, id); err != nil {
 		s.fail(w, r, err)
-		return
+		return 0, false
 	}
-	redirect(w, r, "/incidents/"+strconv.FormatInt(id, 10), "unlinked")
+	return id, true
 }
 
 // --- API (routes are declared in incidentAPI) ---
@@ -166,19 +166,7 @@ func (s *Server) apiLinkCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiLinkDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	if _, ok := s.unlinkFromPath(w, r); ok {
+		w.WriteHeader(http.StatusNoContent)
 	}
-	tid, err := pathID(r, "tid")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Svc.Unlink(r.Context(), actorOf(r), tid, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -17,7 +17,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatalf("openapi.json: %d", w.Code)
 	}
 	var doc struct {
-		OpenAPI string                                `json:"openapi"`
+		OpenAPI string                               `json:"openapi"`
 		Paths   map[string]map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {

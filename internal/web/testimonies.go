@@ -107,14 +107,7 @@ func (s *Server) testimonyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	var t domain.Testimony
 	testimonyFromForm(f, &t)
-	err = f.merge(nil)
-	if err == nil {
-		err = s.Svc.CreateTestimony(r.Context(), actorOf(r), &t)
-	} else {
-		t.Normalize()
-		err = f.merge(t.Validate())
-	}
-	if err != nil {
+	if err := saveForm(r, f, &t, s.Svc.CreateTestimony); err != nil {
 		s.testimonyFormError(w, r, "testimonies.new", t, "/testimonies", err)
 		return
 	}
@@ -124,15 +117,9 @@ func (s *Server) testimonyCreate(w http.ResponseWriter, r *http.Request) {
 // testimonyFormError shows the form again with what the person typed and
 // every problem marked; nothing they wrote is lost.
 func (s *Server) testimonyFormError(w http.ResponseWriter, r *http.Request, title string, t domain.Testimony, action string, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
-		return
+	if status, ok := s.formErrorStatus(w, r, err); ok {
+		s.renderFormError(w, r, status, title, "testimony_form", testimonyFormData{T: t, Action: action}, err)
 	}
-	v := s.view(r, title)
-	v.withError(err)
-	v.Data = testimonyFormData{T: t, Action: action}
-	s.render(w, r, statusOf[code], "testimony_form", v)
 }
 
 type testimonyShowData struct {
@@ -141,18 +128,11 @@ type testimonyShowData struct {
 }
 
 func (s *Server) testimonyShow(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	t, id, ok := loadByID(s, w, r, s.Svc.GetTestimony)
+	if !ok {
 		return
 	}
-	a := actorOf(r)
-	t, err := s.Svc.GetTestimony(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	links, err := s.Svc.LinksOfTestimony(r.Context(), a, id)
+	links, err := s.Svc.LinksOfTestimony(r.Context(), actorOf(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -164,14 +144,8 @@ func (s *Server) testimonyShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) testimonyEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	t, err := s.Svc.GetTestimony(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
+	t, id, ok := loadByID(s, w, r, s.Svc.GetTestimony)
+	if !ok {
 		return
 	}
 	v := s.view(r, "testimonies.edit")
@@ -180,25 +154,14 @@ func (s *Server) testimonyEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) testimonyUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
 	t := domain.Testimony{Meta: domain.Meta{ID: id}}
 	testimonyFromForm(f, &t)
 	action := "/testimonies/" + strconv.FormatInt(id, 10)
-	if err := f.merge(nil); err != nil {
-		t.Normalize()
-		s.testimonyFormError(w, r, "testimonies.edit", t, action, f.merge(t.Validate()))
-		return
-	}
-	if err := s.Svc.UpdateTestimony(r.Context(), actorOf(r), &t); err != nil {
+	if err := saveForm(r, f, &t, s.Svc.UpdateTestimony); err != nil {
 		s.testimonyFormError(w, r, "testimonies.edit", t, action, err)
 		return
 	}
@@ -223,23 +186,9 @@ func (s *Server) testimonyAPI() []Route {
 }
 
 func (s *Server) apiTestimonyList(w http.ResponseWriter, r *http.Request) {
-	var p domain.Problems
-	f := testimonyFilterOf(r, &p)
-	if err := p.Err(); err != nil {
-		s.fail(w, r, err)
-		return
+	if items, next, ok := apiListPage(s, w, r, testimonyFilterOf, s.Svc.ListTestimonies); ok {
+		writeJSON(w, http.StatusOK, newList(items, next))
 	}
-	page, err := apiPage(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	items, next, err := s.Svc.ListTestimonies(r.Context(), actorOf(r), f, page)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(items, next))
 }
 
 // testimonyInput is the writable part of a testimony in the API. Consent
@@ -269,57 +218,31 @@ func (in testimonyInput) apply(t *domain.Testimony) {
 	}
 }
 
+func (in testimonyInput) version() int { return in.Version }
+
 func (s *Server) apiTestimonyCreate(w http.ResponseWriter, r *http.Request) {
-	var in testimonyInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+	t, ok := apiCreate(s, w, r, s.Svc.CreateTestimony, func(in testimonyInput) (t domain.Testimony) {
+		in.apply(&t)
+		return t
+	})
+	if ok {
+		created(w, apiPath("testimonies", t.ID), t)
 	}
-	var t domain.Testimony
-	in.apply(&t)
-	if err := s.Svc.CreateTestimony(r.Context(), actorOf(r), &t); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	created(w, apiPath("testimonies", t.ID), t)
 }
 
 func (s *Server) apiTestimonyGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	t, err := s.Svc.GetTestimony(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
+	apiGetOne(s, w, r, s.Svc.GetTestimony)
 }
 
 func (s *Server) apiTestimonyUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	t, ok := apiUpdate(s, w, r, s.Svc.UpdateTestimony, func(in testimonyInput, id int64) (domain.Testimony, error) {
+		t := domain.Testimony{Meta: domain.Meta{ID: id}}
+		in.apply(&t)
+		return t, nil
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, t)
 	}
-	var in testimonyInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Version == 0 {
-		s.fail(w, r, domain.Errorf(domain.EInvalid, "send the version you are editing"))
-		return
-	}
-	t := domain.Testimony{Meta: domain.Meta{ID: id}}
-	in.apply(&t)
-	if err := s.Svc.UpdateTestimony(r.Context(), actorOf(r), &t); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) apiTestimonyIncidents(w http.ResponseWriter, r *http.Request) {

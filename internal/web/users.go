@@ -113,15 +113,9 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) userFormError(w http.ResponseWriter, r *http.Request, title string, d userFormData, err error) {
-	code := domain.ErrorCode(err)
-	if code != domain.EInvalid && code != domain.EConflict {
-		s.fail(w, r, err)
-		return
+	if status, ok := s.formErrorStatus(w, r, err); ok {
+		s.renderFormError(w, r, status, title, "user_form", d, err)
 	}
-	v := s.view(r, title)
-	v.withError(err)
-	v.Data = d
-	s.render(w, r, statusOf[code], "user_form", v)
 }
 
 // userEditData loads what the edit page shows besides the form.
@@ -156,14 +150,8 @@ func (s *Server) userEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
 	d, err := s.userEditData(r, id)
@@ -174,13 +162,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 	uf := userFormFrom(f, id)
 	uf.Username = d.U.Username // not editable
 	u := uf.user()
-	if err = f.merge(nil); err != nil {
-		u.Normalize()
-		err = f.merge(u.Validate())
-	} else {
-		err = s.Svc.UpdateUser(r.Context(), actorOf(r), &u)
-	}
-	if err != nil {
+	if err := saveForm(r, f, &u, s.Svc.UpdateUser); err != nil {
 		d.F = uf
 		s.userFormError(w, r, "users.edit", d, err)
 		return
@@ -189,14 +171,8 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) userTokenCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := parseForm(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, f, ok := s.pathIDAndForm(w, r)
+	if !ok {
 		return
 	}
 	a := actorOf(r)
@@ -302,17 +278,7 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUserGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u, err := s.Svc.GetUser(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	apiGetOne(s, w, r, s.Svc.GetUser)
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
