@@ -384,6 +384,7 @@ func cases() []domain.AsylumCase {
 		{
 			Person:             domain.Person{Pseudonym: "Amir", Nationality: "SY", Gender: "man"},
 			ArrivedOn:          arrived,
+			StatusKnownOn:      ScenarioAsOf,
 			ReceptionAllowance: ip(300),
 			Events: []domain.ProcedureEvent{
 				{On: arrived, Kind: "applied", Note: "Asked for asylum on arrival; the day is the same estimate as the arrival."},
@@ -396,6 +397,7 @@ func cases() []domain.AsylumCase {
 		{
 			Person:        domain.Person{Pseudonym: "Khalid", Nationality: "SY", Gender: "man"},
 			ArrivedOn:     arrived,
+			StatusKnownOn: ScenarioAsOf,
 			CrossingPoint: "vaalimaa",
 			Events: []domain.ProcedureEvent{
 				{On: arrived, Kind: "applied", Note: "Accepted only after he held his ground against a guard who had ordered him away; the day is the same estimate as the arrival."},

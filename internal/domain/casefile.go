@@ -62,13 +62,17 @@ type ProcedureEvent struct {
 // Waiting times are derived from the events, never typed in.
 type AsylumCase struct {
 	Meta
-	Person             Person           `json:"person"`
-	ArrivedOn          Date             `json:"arrived_on"`
-	CrossingPoint      string           `json:"crossing_point"`
-	AssignedTo         int64            `json:"assigned_to,omitempty"`
-	ReceptionAllowance *int             `json:"reception_allowance_eur_month"` // euros a month, where known
-	Notes              string           `json:"notes"`
-	Events             []ProcedureEvent `json:"events"`
+	Person             Person `json:"person"`
+	ArrivedOn          Date   `json:"arrived_on"`
+	CrossingPoint      string `json:"crossing_point"`
+	AssignedTo         int64  `json:"assigned_to,omitempty"`
+	ReceptionAllowance *int   `json:"reception_allowance_eur_month"` // euros a month, where known
+	// StatusKnownOn is the last day the procedure's state was checked with
+	// the person or their file. A wait with no interview yet is counted to
+	// this day, not to today: after it, nobody knows whether it went on.
+	StatusKnownOn Date             `json:"status_known_on"`
+	Notes         string           `json:"notes"`
+	Events        []ProcedureEvent `json:"events"`
 }
 
 // Normalize tidies free text.
@@ -86,6 +90,10 @@ func (c *AsylumCase) Validate() error {
 	var p Problems
 	c.Person.validate(&p, "person_")
 	checkPlausible(&p, "arrived_on", c.ArrivedOn)
+	checkPlausible(&p, "status_known_on", c.StatusKnownOn)
+	if !c.StatusKnownOn.IsZero() && !c.ArrivedOn.IsZero() && c.StatusKnownOn.Before(c.ArrivedOn) {
+		p.Add("status_known_on", "is before the arrival date")
+	}
 	if c.CrossingPoint != "" && !slugRE.MatchString(c.CrossingPoint) {
 		p.Add("crossing_point", "%q is not a crossing point code", c.CrossingPoint)
 	}
@@ -118,8 +126,12 @@ type Wait struct {
 }
 
 // InterviewWait derives how long the person has waited, or waited, for the
-// asylum interview.
+// asylum interview. A wait still open is censored at the day the status was
+// last known, or today when that is not recorded.
 func (c AsylumCase) InterviewWait(today Date) (Wait, bool) {
+	if !c.StatusKnownOn.IsZero() && c.StatusKnownOn.Before(today) {
+		today = c.StatusKnownOn
+	}
 	start := c.ArrivedOn
 	for _, e := range c.Events {
 		if e.Kind == "applied" && (start.IsZero() || e.On.Before(start)) {

@@ -281,6 +281,12 @@ func TestInterviewWait(t *testing.T) {
 	if !ok || !w.Censored || w.Days != 73 {
 		t.Fatalf("wait = %+v", w)
 	}
+	// Censored at the last check, not at today, when that is recorded.
+	c.StatusKnownOn = MustDate("2024-01-01")
+	if w, _ := c.InterviewWait(MustDate("2026-11-26")); !w.Censored || w.To.String() != "2024-01-01" || w.Days != 42 {
+		t.Fatalf("wait censored at last check = %+v", w)
+	}
+	c.StatusKnownOn = Date{}
 	c.Events = append(c.Events, ProcedureEvent{On: MustDate("2024-06-01"), Kind: "interviewed"})
 	w, _ = c.InterviewWait(MustDate("2024-08-01"))
 	if w.Censored || w.Days != 194 {

@@ -17,7 +17,7 @@ type CaseFilter struct {
 }
 
 const caseColumns = `c.id, c.version, c.created_at, c.updated_at, c.created_by, c.updated_by,
-	c.arrived_on, c.crossing_point, c.assigned_to, c.reception_allowance, c.notes,
+	c.arrived_on, c.crossing_point, c.assigned_to, c.reception_allowance, c.notes, c.status_known_on,
 	p.id, p.version, p.created_at, p.updated_at, p.created_by, p.updated_by,
 	p.pseudonym, p.nationality, p.birth_year, p.gender, p.identity_name, p.identity_dob, p.identity_phone`
 
@@ -32,7 +32,7 @@ func scanCase(r rowScanner) (domain.AsylumCase, error) {
 		allowance, birthYear sql.NullInt64
 	)
 	err := r.Scan(&c.ID, &c.Version, &created, &updated, &c.CreatedBy, &c.UpdatedBy,
-		&c.ArrivedOn, &c.CrossingPoint, &c.AssignedTo, &allowance, &c.Notes,
+		&c.ArrivedOn, &c.CrossingPoint, &c.AssignedTo, &allowance, &c.Notes, &c.StatusKnownOn,
 		&p.ID, &p.Version, &pCreated, &pUpdated, &p.CreatedBy, &p.UpdatedBy,
 		&p.Pseudonym, &p.Nationality, &birthYear, &p.Gender, &p.Identity.Name, &p.Identity.DateOfBirth, &p.Identity.Phone)
 	c.CreatedAt, c.UpdatedAt = fromMillis(created), fromMillis(updated)
@@ -42,7 +42,7 @@ func scanCase(r rowScanner) (domain.AsylumCase, error) {
 }
 
 func caseDates(c *domain.AsylumCase) error {
-	ds := []domain.Date{c.ArrivedOn, c.Person.Identity.DateOfBirth}
+	ds := []domain.Date{c.ArrivedOn, c.StatusKnownOn, c.Person.Identity.DateOfBirth}
 	for _, e := range c.Events {
 		ds = append(ds, e.On)
 	}
@@ -95,10 +95,10 @@ func (s *Store) CreateCase(ctx context.Context, ac *domain.AsylumCase) (err erro
 			return err
 		}
 		err = c.queryRow(ctx, `INSERT INTO asylum_cases (version, created_at, updated_at, created_by, updated_by,
-			person_id, arrived_on, crossing_point, assigned_to, reception_allowance, notes)
-			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			person_id, arrived_on, crossing_point, assigned_to, reception_allowance, notes, status_known_on)
+			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			millis(now), millis(now), rec.CreatedBy, rec.UpdatedBy,
-			p.ID, dateText(rec.ArrivedOn), rec.CrossingPoint, rec.AssignedTo, intArg(rec.ReceptionAllowance), rec.Notes,
+			p.ID, dateText(rec.ArrivedOn), rec.CrossingPoint, rec.AssignedTo, intArg(rec.ReceptionAllowance), rec.Notes, dateText(rec.StatusKnownOn),
 		).Scan(&rec.ID)
 		if err != nil {
 			return err
@@ -129,10 +129,10 @@ func (s *Store) UpdateCase(ctx context.Context, ac *domain.AsylumCase) (err erro
 		var created int64
 		p := &rec.Person
 		err := c.queryRow(ctx, `UPDATE asylum_cases SET version = version + 1, updated_at = ?, updated_by = ?,
-			arrived_on = ?, crossing_point = ?, assigned_to = ?, reception_allowance = ?, notes = ?
+			arrived_on = ?, crossing_point = ?, assigned_to = ?, reception_allowance = ?, notes = ?, status_known_on = ?
 			WHERE id = ? AND version = ? RETURNING version, created_at, created_by, person_id`,
 			millis(now), rec.UpdatedBy,
-			dateText(rec.ArrivedOn), rec.CrossingPoint, rec.AssignedTo, intArg(rec.ReceptionAllowance), rec.Notes,
+			dateText(rec.ArrivedOn), rec.CrossingPoint, rec.AssignedTo, intArg(rec.ReceptionAllowance), rec.Notes, dateText(rec.StatusKnownOn),
 			rec.ID, rec.Version).Scan(&rec.Version, &created, &rec.CreatedBy, &p.ID)
 		if err := c.updated(ctx, err, "asylum_cases", "case", rec.ID); err != nil {
 			return err

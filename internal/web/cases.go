@@ -185,6 +185,7 @@ type caseForm struct {
 	IdentityDOB   string
 	IdentityPhone string
 	ArrivedOn     string
+	StatusKnownOn string
 	CrossingPoint string
 	Allowance     string
 	Notes         string
@@ -206,7 +207,7 @@ func caseFormOf(c domain.AsylumCase) caseForm {
 	cf := caseForm{ID: c.ID, Version: strconv.Itoa(c.Version), Pseudonym: c.Person.Pseudonym,
 		Nationality: c.Person.Nationality, BirthYear: caseIntText(c.Person.BirthYear), Gender: c.Person.Gender,
 		IdentityName: c.Person.Identity.Name, IdentityDOB: c.Person.Identity.DateOfBirth.String(),
-		IdentityPhone: c.Person.Identity.Phone, ArrivedOn: c.ArrivedOn.String(), CrossingPoint: c.CrossingPoint,
+		IdentityPhone: c.Person.Identity.Phone, ArrivedOn: c.ArrivedOn.String(), StatusKnownOn: c.StatusKnownOn.String(), CrossingPoint: c.CrossingPoint,
 		Allowance: caseIntText(c.ReceptionAllowance), Notes: c.Notes}
 	for _, e := range caseSortedEvents(c.Events) {
 		cf.Events = append(cf.Events, caseEventRow{On: e.On.String(), Kind: e.Kind, Note: e.Note})
@@ -227,7 +228,7 @@ func caseFormFrom(f *form, id int64) caseForm {
 	cf := caseForm{ID: id, Version: f.str("version"), Pseudonym: f.str("person_pseudonym"),
 		Nationality: f.str("person_nationality"), BirthYear: f.str("person_birth_year"), Gender: f.str("person_gender"),
 		IdentityName: f.str("person_identity_name"), IdentityDOB: f.str("person_identity_date_of_birth"),
-		IdentityPhone: f.str("person_identity_phone"), ArrivedOn: f.str("arrived_on"),
+		IdentityPhone: f.str("person_identity_phone"), ArrivedOn: f.str("arrived_on"), StatusKnownOn: f.str("status_known_on"),
 		CrossingPoint: f.str("crossing_point"), Allowance: f.str("reception_allowance_eur_month"), Notes: f.str("notes")}
 	ons, kinds, notes := f.v["event_on"], f.v["event_kind"], f.v["event_note"]
 	n := max(len(ons), len(kinds), len(notes))
@@ -255,6 +256,7 @@ func (cf caseForm) apply(f *form, c *domain.AsylumCase) {
 	c.Person.Identity.Name, c.Person.Identity.Phone = cf.IdentityName, cf.IdentityPhone
 	c.Person.Identity.DateOfBirth = caseParseDate(&f.problems, "person_identity_date_of_birth", cf.IdentityDOB)
 	c.ArrivedOn = caseParseDate(&f.problems, "arrived_on", cf.ArrivedOn)
+	c.StatusKnownOn = caseParseDate(&f.problems, "status_known_on", cf.StatusKnownOn)
 	c.CrossingPoint = cf.CrossingPoint
 	c.ReceptionAllowance = caseParseIntp(&f.problems, "reception_allowance_eur_month", cf.Allowance)
 	c.Notes = cf.Notes
@@ -377,7 +379,7 @@ func (s *Server) caseAPI() []Route {
 			Doc: "List asylum cases, each with its derived interview_wait {from, to, days, censored}; censored means still waiting. " +
 				"Identity fields only with identity access. Filters: q (pseudonym), nationality, mine=1 (assigned to the caller); limit, cursor."},
 		{Method: "POST", Path: "/api/v1/cases", Perm: domain.PermCaseWrite, Handler: s.apiCaseCreate,
-			Doc: "Open an asylum case: person (pseudonym required), arrived_on, crossing_point (code), reception_allowance_eur_month, notes, events [{on, kind, note}]. Waiting times are derived, never sent."},
+			Doc: "Open an asylum case: person (pseudonym required), arrived_on, status_known_on (last day the state was checked; open waits are counted to it), crossing_point (code), reception_allowance_eur_month, notes, events [{on, kind, note}]. Waiting times are derived, never sent."},
 		{Method: "GET", Path: "/api/v1/cases/{id}", Perm: domain.PermCaseRead, Handler: s.apiCaseGet,
 			Doc: "One asylum case with its procedure events and derived interview_wait."},
 		{Method: "PUT", Path: "/api/v1/cases/{id}", Perm: domain.PermCaseWrite, Handler: s.apiCaseUpdate,
@@ -434,6 +436,7 @@ type caseInput struct {
 	Version            int             `json:"version"`
 	Person             casePersonInput `json:"person"`
 	ArrivedOn          domain.Date     `json:"arrived_on"`
+	StatusKnownOn      domain.Date     `json:"status_known_on"`
 	CrossingPoint      string          `json:"crossing_point"`
 	ReceptionAllowance *int            `json:"reception_allowance_eur_month"`
 	Notes              string          `json:"notes"`
@@ -459,6 +462,7 @@ func (in caseInput) apply(c *domain.AsylumCase) {
 	c.Person.Pseudonym, c.Person.Nationality, c.Person.BirthYear = in.Person.Pseudonym, in.Person.Nationality, in.Person.BirthYear
 	c.Person.Gender, c.Person.Identity = in.Person.Gender, in.Person.Identity
 	c.ArrivedOn, c.CrossingPoint, c.ReceptionAllowance, c.Notes = in.ArrivedOn, in.CrossingPoint, in.ReceptionAllowance, in.Notes
+	c.StatusKnownOn = in.StatusKnownOn
 	c.Events = nil
 	for _, e := range in.Events {
 		c.Events = append(c.Events, domain.ProcedureEvent{On: e.On, Kind: e.Kind, Note: e.Note})
