@@ -52,6 +52,9 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
+	if d.Invalid() {
+		return "invalid date"
+	}
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 }
 
@@ -72,13 +75,22 @@ func (d Date) DaysUntil(e Date) int { return int(e.Time().Sub(d.Time()).Hours() 
 
 // MarshalJSON writes "YYYY-MM-DD" or null.
 func (d Date) MarshalJSON() ([]byte, error) {
-	if d.IsZero() {
+	if d.IsZero() || d.Invalid() {
 		return []byte("null"), nil
 	}
 	return json.Marshal(d.String())
 }
 
-// UnmarshalJSON reads "YYYY-MM-DD" or null.
+// invalidYear marks a date that was sent but could not be read. Decoding
+// keeps going so that validation can report this field together with every
+// other problem of the record, instead of stopping at the first bad date.
+const invalidYear = -1
+
+// Invalid reports whether the date was given but unreadable.
+func (d Date) Invalid() bool { return d.Year == invalidYear }
+
+// UnmarshalJSON reads "YYYY-MM-DD" or null; anything else becomes an
+// invalid date that Validate reports under the field's name.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*d = Date{}
@@ -86,11 +98,12 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("date must be a string YYYY-MM-DD")
+		*d = Date{Year: invalidYear}
+		return nil
 	}
 	v, err := ParseDate(s)
 	if err != nil {
-		return err
+		v = Date{Year: invalidYear}
 	}
 	*d = v
 	return nil
@@ -224,6 +237,10 @@ func (f FuzzyDate) Validate(p *Problems, field string, required bool) {
 }
 
 func checkPlausible(p *Problems, field string, d Date) {
+	if d.Invalid() {
+		p.Add(field, "is not a valid date (use YYYY-MM-DD)")
+		return
+	}
 	if d.IsZero() {
 		return
 	}

@@ -84,8 +84,17 @@ func TestDateJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"D":"2023-11-30"}`), &v); err != nil || v.D.String() != "2023-11-30" {
 		t.Fatalf("unmarshal: %v %v", v.D, err)
 	}
-	if err := json.Unmarshal([]byte(`{"D":"2023-11-31"}`), &v); err == nil {
-		t.Fatal("impossible date accepted")
+	// A bad date decodes to an invalid marker that validation reports
+	// under the field's name, with the record's other problems.
+	for _, raw := range []string{`"2023-11-31"`, `"soon"`, `20231130`} {
+		if err := json.Unmarshal([]byte(`{"D":`+raw+`}`), &v); err != nil || !v.D.Invalid() {
+			t.Fatalf("%s decoded to %+v, %v", raw, v.D, err)
+		}
+		var p Problems
+		checkPlausible(&p, "d", v.D)
+		if p.Err() == nil {
+			t.Fatalf("%s passed validation", raw)
+		}
 	}
 	b, _ := json.Marshal(struct{ D Date }{})
 	if string(b) != `{"D":null}` {

@@ -8,14 +8,14 @@ import (
 
 // LinkedTestimony is a testimony linked to an incident, with the link.
 type LinkedTestimony struct {
-	Link      domain.Link
-	Testimony domain.Testimony
+	Link      domain.Link      `json:"link"`
+	Testimony domain.Testimony `json:"testimony"`
 }
 
 // LinkedIncident is an incident linked to a testimony, with the link.
 type LinkedIncident struct {
-	Link     domain.Link
-	Incident domain.Incident
+	Link     domain.Link     `json:"link"`
+	Incident domain.Incident `json:"incident"`
 }
 
 const linkColumns = `l.testimony_id, l.incident_id, l.relation, l.note, l.created_by`
