@@ -74,6 +74,7 @@ func Run(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, Service: service.New(st), done: make(chan error, 1)}
+	a.Service.MasterKey, a.Service.DataDir = cfg.Key, cfg.DataDir
 	if a.Web, err = web.New(a.Service, cfg.Log); err != nil {
 		st.Close()
 		return nil, err

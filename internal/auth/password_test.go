@@ -46,3 +46,14 @@ func TestSecrets(t *testing.T) {
 		t.Fatalf("generated password %q", p)
 	}
 }
+
+func TestDeriveKey(t *testing.T) {
+	m := []byte("0123456789abcdef0123456789abcdef")
+	a, b := DeriveKey(m, "audit mac v1"), DeriveKey(m, "files v1")
+	if len(a) != 32 || string(a) == string(b) || string(a) == string(m) {
+		t.Fatal("derived keys are not distinct 32-byte keys")
+	}
+	if string(DeriveKey(m, "audit mac v1")) != string(a) {
+		t.Fatal("derivation is not deterministic")
+	}
+}

@@ -37,6 +37,10 @@ func commands() []command {
 		{"token", "create an API token (token create)", runToken},
 		{"migrate", "show database migrations (migrate status)", runMigrate},
 		{"gen", "generate synthetic data at scale for tests and benchmarks", runGen},
+		{"audit", "check the tamper-evident audit log (audit verify)", runAudit},
+		{"backup", "write an encrypted backup of an instance", runBackup},
+		{"restore", "restore an instance from an encrypted backup", runRestore},
+		{"key", "rotate the instance key (key rotate)", runKey},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -132,15 +136,13 @@ func (sf *storeFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&sf.keyFile, "key-file", env.Getenv("VIGIL_KEY_FILE"), "database key file (env VIGIL_KEY_FILE); default: the one `vigil init` made")
 }
 
-// config builds the app configuration, loading the key unless PostgreSQL
-// is used.
+// config builds the app configuration and loads the instance key. On
+// PostgreSQL the records live in the database, but the data directory still
+// holds evidence files, and the key still protects files and the audit log.
 func (sf *storeFlags) config(env Env) (app.Config, error) {
 	cfg := app.Config{DataDir: sf.data, DatabaseURL: env.Getenv("VIGIL_DATABASE_URL")}
-	if cfg.DatabaseURL != "" {
-		if !app.IsPostgres(cfg.DatabaseURL) {
-			return cfg, errors.New("VIGIL_DATABASE_URL must start with postgres:// or postgresql://")
-		}
-		return cfg, nil
+	if cfg.DatabaseURL != "" && !app.IsPostgres(cfg.DatabaseURL) {
+		return cfg, errors.New("VIGIL_DATABASE_URL must start with postgres:// or postgresql://")
 	}
 	if sf.data == "" {
 		return cfg, usageError{"give the data directory with --data DIR (or VIGIL_DATA)"}

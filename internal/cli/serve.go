@@ -27,43 +27,41 @@ func runInit(ctx context.Context, env Env, args []string) error {
 	cfg := app.Config{DataDir: data, DatabaseURL: env.Getenv("VIGIL_DATABASE_URL")}
 	pass := env.Getenv("VIGIL_PASSPHRASE")
 	var keyNote string
-	if cfg.DatabaseURL == "" {
-		if data == "" {
-			return usageError{"give the data directory with --data DIR"}
+	if data == "" {
+		return usageError{"give the data directory with --data DIR"}
+	}
+	if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty; init only creates new instances", data)
+	}
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return fmt.Errorf("cannot create the data directory: %w", err)
+	}
+	switch {
+	case pass != "":
+		key, err := app.PassphraseKey(data, pass, true)
+		if err != nil {
+			return err
 		}
-		if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
-			return fmt.Errorf("%s is not empty; init only creates new instances", data)
-		}
-		if err := os.MkdirAll(data, 0o700); err != nil {
-			return fmt.Errorf("cannot create the data directory: %w", err)
-		}
-		switch {
-		case pass != "":
-			key, err := app.PassphraseKey(data, pass, true)
-			if err != nil {
+		cfg.Key = key
+		keyNote = "The instance key is derived from VIGIL_PASSPHRASE; without the passphrase the data cannot be read."
+	default:
+		if keyFile == "" {
+			var err error
+			if keyFile, err = app.DefaultKeyFile(data); err != nil {
 				return err
 			}
-			cfg.Key = key
-			keyNote = "The database key is derived from VIGIL_PASSPHRASE; without the passphrase the data cannot be read."
-		default:
-			if keyFile == "" {
-				var err error
-				if keyFile, err = app.DefaultKeyFile(data); err != nil {
-					return err
-				}
-			}
-			absData, _ := filepath.Abs(data)
-			absKey, _ := filepath.Abs(keyFile)
-			if rel, err := filepath.Rel(absData, absKey); err == nil && filepath.IsLocal(rel) {
-				return errors.New("the key file must not be inside the data directory: whoever copies the data would have the key too")
-			}
-			key, err := app.NewKeyFile(keyFile)
-			if err != nil {
-				return err
-			}
-			cfg.Key = key
-			keyNote = "Database key written to " + keyFile + " — back it up apart from the data; without it the data cannot be read."
 		}
+		absData, _ := filepath.Abs(data)
+		absKey, _ := filepath.Abs(keyFile)
+		if rel, err := filepath.Rel(absData, absKey); err == nil && filepath.IsLocal(rel) {
+			return errors.New("the key file must not be inside the data directory: whoever copies the data would have the key too")
+		}
+		key, err := app.NewKeyFile(keyFile)
+		if err != nil {
+			return err
+		}
+		cfg.Key = key
+		keyNote = "Instance key written to " + keyFile + " — back it up apart from the data; without it the data cannot be read."
 	}
 	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {

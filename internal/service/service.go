@@ -22,6 +22,11 @@ type Service struct {
 	// SessionIdle and SessionMax bound a web session's life.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+	// MasterKey is the instance key (the SQLite database key); subkeys for
+	// other purposes are derived from it with auth.DeriveKey. DataDir is
+	// the instance's data directory (files live there on both engines).
+	MasterKey []byte
+	DataDir   string
 }
 
 // New returns a service over st with production settings.

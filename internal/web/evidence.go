@@ -1,0 +1,4 @@
+package web
+
+// Placeholder: evidence files.
+func (s *Server) evidenceRoutes() []Route { return nil }

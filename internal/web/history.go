@@ -1,0 +1,4 @@
+package web
+
+// Placeholder: record version history, diffs and restore.
+func (s *Server) historyRoutes() []Route { return nil }
