@@ -52,7 +52,7 @@ func (s *Service) LinksOfIncident(ctx context.Context, a domain.Actor, incidentI
 	}
 	hidden := make([]bool, len(links))
 	for i := range links {
-		if !s.canSeeTestimony(a, links[i].Testimony) {
+		if !s.canSeeTestimony(ctx, a, links[i].Testimony) {
 			hidden[i] = true
 			links[i].Testimony = domain.Testimony{Meta: domain.Meta{ID: links[i].Testimony.ID}, Narrator: domain.Narrator{Pseudonym: links[i].Testimony.Narrator.Pseudonym}}
 			if !a.Can(domain.PermTestimonyRead) {

@@ -69,5 +69,33 @@ func (s *Service) Counts(ctx context.Context, a domain.Actor) (store.Counts, err
 	if err := require(a, domain.PermDashboard); err != nil {
 		return store.Counts{}, err
 	}
-	return s.Store.Counts(ctx)
+	c, err := s.Store.Counts(ctx)
+	if err != nil {
+		return c, err
+	}
+	// Counts follow need-to-know too: a total would tell a monitor how
+	// much colleagues recorded, or a legal-aid worker how many cases exist.
+	if a.SeesOnlyOwnTestimonies() {
+		if c.Testimonies, err = s.Store.CountTestimoniesVisibleTo(ctx, a.UserID); err != nil {
+			return c, err
+		}
+	}
+	if !a.Can(domain.PermTestimonyRead) {
+		c.Testimonies = 0
+	}
+	if a.SeesOnlyAssignedCases() {
+		if c.Cases, err = s.Store.CountCasesAssignedTo(ctx, a.UserID); err != nil {
+			return c, err
+		}
+	}
+	if !a.Can(domain.PermCaseRead) {
+		c.Cases = 0
+	}
+	if !a.Can(domain.PermIncidentRead) {
+		c.Incidents, c.IncidentsByVerification, c.IncidentsByMonth = 0, nil, nil
+	}
+	if !a.Can(domain.PermUserAdmin) {
+		c.Users = 0
+	}
+	return c, nil
 }

@@ -181,3 +181,48 @@ func TestLoginAnswersAlike(t *testing.T) {
 		t.Fatal("a disabled account logged in")
 	}
 }
+
+func TestSharingGivesReadNotWrite(t *testing.T) {
+	s, ctx := newService(t), context.Background()
+	m1, m2, coord := actor(t, s, "monitor"), actor(t, s, "monitor"), actor(t, s, "coordinator")
+	tm := testimony(t, s, m1, "A")
+	if _, err := s.GetTestimony(ctx, m2, tm.ID); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("before sharing: %v", err)
+	}
+	if err := s.ShareTestimony(ctx, m2, tm.ID, m2.UserID); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("a monitor shared a testimony they cannot see: %v", err)
+	}
+	targets, err := s.ShareTargets(ctx, m1, tm.ID)
+	if err != nil || len(targets) != 1 || targets[0].UserID != m2.UserID {
+		t.Fatalf("share targets %+v %v", targets, err)
+	}
+	if err := s.ShareTestimony(ctx, m1, tm.ID, m2.UserID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetTestimony(ctx, m2, tm.ID)
+	if err != nil {
+		t.Fatalf("after sharing: %v", err)
+	}
+	if list, _, _ := s.ListTestimonies(ctx, m2, store.TestimonyFilter{}, domain.Page{}); len(list) != 1 {
+		t.Fatalf("shared testimony not listed: %d", len(list))
+	}
+	if c, _ := s.Counts(ctx, m2); c.Testimonies != 1 {
+		t.Errorf("monitor's dashboard counts %d testimonies", c.Testimonies)
+	}
+	if c, _ := s.Counts(ctx, coord); c.Testimonies != 1 {
+		t.Errorf("coordinator's dashboard counts %d testimonies", c.Testimonies)
+	}
+	got.Narrative = "changed by a reader"
+	if err := s.UpdateTestimony(ctx, m2, &got); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("a monitor edited a testimony shared to read: %v", err)
+	}
+	if err := s.ShareTestimony(ctx, m2, tm.ID, m2.UserID); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("a reader re-shared: %v", err)
+	}
+	if err := s.UnshareTestimony(ctx, coord, tm.ID, m2.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetTestimony(ctx, m2, tm.ID); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("after unsharing: %v", err)
+	}
+}

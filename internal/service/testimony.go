@@ -13,7 +13,7 @@ func (s *Service) ListTestimonies(ctx context.Context, a domain.Actor, f store.T
 		return nil, "", err
 	}
 	if a.SeesOnlyOwnTestimonies() {
-		f.RecordedBy = a.UserID
+		f.VisibleTo = a.UserID
 	}
 	return s.Store.ListTestimonies(ctx, f, p.Normalized())
 }
@@ -28,14 +28,21 @@ func (s *Service) GetTestimony(ctx context.Context, a domain.Actor, id int64) (d
 	if err != nil {
 		return t, err
 	}
-	if !s.canSeeTestimony(a, t) {
+	if !s.canSeeTestimony(ctx, a, t) {
 		return domain.Testimony{}, domain.NotFound("testimony")
 	}
 	return t, nil
 }
 
-func (s *Service) canSeeTestimony(a domain.Actor, t domain.Testimony) bool {
-	return a.Can(domain.PermTestimonyRead) && (!a.SeesOnlyOwnTestimonies() || t.RecordedBy == a.UserID)
+func (s *Service) canSeeTestimony(ctx context.Context, a domain.Actor, t domain.Testimony) bool {
+	if !a.Can(domain.PermTestimonyRead) {
+		return false
+	}
+	if !a.SeesOnlyOwnTestimonies() || t.RecordedBy == a.UserID {
+		return true
+	}
+	shared, err := s.Store.IsSharedWith(ctx, t.ID, a.UserID)
+	return err == nil && shared
 }
 
 // CreateTestimony records a new testimony by the actor.
@@ -62,6 +69,9 @@ func (s *Service) UpdateTestimony(ctx context.Context, a domain.Actor, t *domain
 	old, err := s.GetTestimony(ctx, a, t.ID)
 	if err != nil {
 		return err
+	}
+	if a.SeesOnlyOwnTestimonies() && old.RecordedBy != a.UserID {
+		return domain.Errorf(domain.EForbidden, "this testimony was shared with you to read; only whoever recorded it or a coordinator can edit it")
 	}
 	t.RecordedBy = old.RecordedBy
 	t.CreatedAt, t.CreatedBy = old.CreatedAt, old.CreatedBy

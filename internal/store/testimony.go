@@ -9,6 +9,7 @@ import (
 // TestimonyFilter narrows ListTestimonies; zero fields match everything.
 type TestimonyFilter struct {
 	RecordedBy   int64  // only testimonies this user recorded
+	VisibleTo    int64  // only testimonies this user recorded or was given (need-to-know)
 	Query        string // words in the narrative, pseudonym or public quotes
 	Mode         string
 	Nationality  string // the narrator's
@@ -149,6 +150,9 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 	var w where
 	if f.RecordedBy != 0 {
 		w.add("t.recorded_by = ?", f.RecordedBy)
+	}
+	if f.VisibleTo != 0 {
+		w.add(visibleToClause, f.VisibleTo, f.VisibleTo)
 	}
 	if f.Mode != "" {
 		w.add("t.mode = ?", f.Mode)

@@ -72,7 +72,7 @@ func (s *Server) Routes() []Route {
 	for _, group := range [][]Route{
 		s.sessionRoutes(), s.dashboardRoutes(), s.testimonyRoutes(), s.incidentRoutes(), s.linkRoutes(),
 		s.crossingRoutes(), s.figureRoutes(), s.caseRoutes(), s.userRoutes(), s.searchRoutes(),
-		s.securityRoutes(), s.historyRoutes(), s.evidenceRoutes(),
+		s.securityRoutes(), s.historyRoutes(), s.evidenceRoutes(), s.shareRoutes(),
 		s.apiRoutes(),
 	} {
 		rs = append(rs, group...)

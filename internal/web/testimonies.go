@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"vigil/internal/domain"
+	"vigil/internal/service"
 	"vigil/internal/store"
 )
 
@@ -125,6 +126,8 @@ func (s *Server) testimonyFormError(w http.ResponseWriter, r *http.Request, titl
 type testimonyShowData struct {
 	T         domain.Testimony
 	Incidents []store.LinkedIncident
+	// ShareTargets is set only for those who may share the testimony.
+	ShareTargets []service.ShareTarget
 }
 
 func (s *Server) testimonyShow(w http.ResponseWriter, r *http.Request) {
@@ -137,9 +140,14 @@ func (s *Server) testimonyShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	targets, err := s.Svc.ShareTargets(r.Context(), actorOf(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := s.view(r, "testimonies.one")
 	v.Title = v.T("testimonies.one") + " #" + strconv.FormatInt(t.ID, 10)
-	v.Data = testimonyShowData{T: t, Incidents: links}
+	v.Data = testimonyShowData{T: t, Incidents: links, ShareTargets: targets}
 	s.render(w, r, http.StatusOK, "testimony_show", v)
 }
 
