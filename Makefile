@@ -29,8 +29,10 @@ lint:
 bench:
 	./scripts/bench.sh
 
+# Fuzzing of every decoder of untrusted input (not part of `make test`).
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzFuzzyDate -fuzztime 30s ./internal/domain/
+	./scripts/fuzz.sh $(FUZZTIME)
 
 clean:
 	rm -rf bin
