@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,8 +27,10 @@ type Config struct {
 	DatabaseURL string // postgres://... to use PostgreSQL
 	Addr        string // listen address, e.g. 127.0.0.1:8080 or 127.0.0.1:0
 	Demo        bool
-	Secure      bool // cookies only over TLS (set when a TLS proxy is in front)
-	Log         *slog.Logger
+	// TLSCert and TLSKey are PEM files; when both are set Vigil serves
+	// HTTPS itself instead of plain HTTP.
+	TLSCert, TLSKey string
+	Log             *slog.Logger
 }
 
 // IsPostgres reports whether url selects PostgreSQL.
@@ -61,7 +64,7 @@ func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
 			return nil, errors.New("no database key")
 		}
 	}
-	return store.Open(ctx, store.Config{Dir: cfg.DataDir, Key: cfg.Key, DatabaseURL: cfg.DatabaseURL})
+	return store.Open(ctx, store.Config{Dir: cfg.DataDir, Key: cfg.Key, DatabaseURL: cfg.DatabaseURL, AuditKey: cfg.Key})
 }
 
 // Run opens the store, starts listening and serves in the background.
@@ -79,20 +82,44 @@ func Run(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a.Web.Demo, a.Web.Secure = cfg.Demo, cfg.Secure
+	a.Web.Demo = cfg.Demo
+	var tlsConf *tls.Config
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		// Load the pair now, so a wrong path or a key that does not match
+		// the certificate stops start-up with a clear message.
+		if cfg.TLSCert == "" || cfg.TLSKey == "" {
+			st.Close()
+			return nil, errors.New("give both --tls-cert and --tls-key, or neither")
+		}
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("cannot load the TLS certificate and key: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
+	if tlsConf != nil {
+		a.ln = tls.NewListener(a.ln, tlsConf)
+	}
 	a.http = &http.Server{Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)}
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)}
 	go func() { a.done <- a.http.Serve(a.ln) }()
 	return a, nil
 }
 
 // URL is the base URL the app serves on.
-func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
+func (a *App) URL() string {
+	if a.Config.TLSCert != "" {
+		return "https://" + a.ln.Addr().String()
+	}
+	return "http://" + a.ln.Addr().String()
+}
 
 // Wait blocks until the server stops or ctx is done.
 func (a *App) Wait(ctx context.Context) error {

@@ -26,7 +26,7 @@ func withService(ctx context.Context, env Env, sf storeFlags, fn func(*service.S
 
 func runUser(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprintln(env.Stdout, "Usage: vigil user add|list|disable [flags]   (vigil user add --help)")
+		fmt.Fprintln(env.Stdout, "Usage: vigil user add|list|disable|reset-2fa [flags]   (vigil user add --help)")
 		if len(args) == 0 {
 			return usageError{"name a subcommand: add, list or disable"}
 		}
@@ -78,6 +78,8 @@ func runUser(ctx context.Context, env Env, args []string) error {
 			}
 			return tw.Flush()
 		})
+	case "reset-2fa":
+		return runUserReset2FA(ctx, env, args[1:])
 	case "disable":
 		fs := newFlags(env, "user disable", "user disable --data DIR --username NAME")
 		sf.register(fs, env)
@@ -98,7 +100,7 @@ func runUser(ctx context.Context, env Env, args []string) error {
 			return nil
 		})
 	}
-	return usageError{fmt.Sprintf("unknown subcommand %q (add, list, disable)", args[0])}
+	return usageError{fmt.Sprintf("unknown subcommand %q (add, list, disable, reset-2fa)", args[0])}
 }
 
 // explain turns a validation error into one readable message.

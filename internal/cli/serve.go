@@ -88,19 +88,26 @@ func runInit(ctx context.Context, env Env, args []string) error {
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "serve", "serve --data DIR [--addr HOST:PORT] [--key-file FILE]")
+	fs := newFlags(env, "serve", "serve --data DIR [--addr HOST:PORT] [--key-file FILE] [--tls-cert FILE --tls-key FILE]")
 	var sf storeFlags
 	sf.register(fs, env)
 	addr := fs.String("addr", envOr(env, "VIGIL_ADDR", "127.0.0.1:8080"), "listen address (env VIGIL_ADDR)")
-	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (set this when a TLS proxy serves Vigil)")
+	tlsCert := fs.String("tls-cert", env.Getenv("VIGIL_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env VIGIL_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env.Getenv("VIGIL_TLS_KEY"), "the PEM private key of --tls-cert (env VIGIL_TLS_KEY)")
+	// Cookies are always Secure now (browsers accept them on
+	// http://localhost too); the flag stays so existing scripts still run.
+	_ = fs.Bool("secure-cookies", true, "no effect: cookies are always Secure")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{"give both --tls-cert and --tls-key, or neither"}
 	}
 	cfg, err := sf.config(env)
 	if err != nil {
 		return err
 	}
-	cfg.Addr, cfg.Secure = *addr, *secure
+	cfg.Addr, cfg.TLSCert, cfg.TLSKey = *addr, *tlsCert, *tlsKey
 	cfg.Log = slog.New(slog.NewTextHandler(env.Stderr, nil))
 	return serveUntilSignal(ctx, env, cfg, nil)
 }

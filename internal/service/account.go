@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"strings"
-	"time"
 
 	"vigil/internal/auth"
 	"vigil/internal/domain"
@@ -113,26 +112,22 @@ func (s *Service) ChangePassword(ctx context.Context, a domain.Actor, oldPW, new
 	if err := s.Store.UpdateUser(ctx, &u); err != nil {
 		return err
 	}
-	return s.Store.DeleteUserSessions(ctx, u.ID)
+	if err := s.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, a, "password_changed", "user", u.ID, nil)
 }
 
 // ErrBadLogin is the one answer for an unknown user, a wrong password and a
 // disabled account, so the login form does not reveal which accounts exist.
 var ErrBadLogin = domain.Errorf(domain.EUnauthorized, "wrong username or password")
 
-// Authenticate checks a username and password.
+// Authenticate checks a username and password. It neither throttles nor
+// audits: the login form goes through Login, which does both.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (domain.User, error) {
-	u, err := s.Store.GetUserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	u, _, err := s.checkPassword(ctx, username, password)
 	if err != nil {
-		if domain.ErrorCode(err) != domain.ENotFound {
-			return domain.User{}, err
-		}
-		auth.BurnTime(password)
-		return domain.User{}, ErrBadLogin
-	}
-	ok, err := auth.CheckPassword(password, u.PasswordHash)
-	if err != nil || !ok || u.Disabled {
-		return domain.User{}, ErrBadLogin
+		return domain.User{}, err
 	}
 	_ = s.Store.SetLastLogin(ctx, u.ID, s.Now().UTC())
 	return u, nil
@@ -141,36 +136,14 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 // StartSession creates a session for u and returns its secret token, which
 // only the browser keeps; the store holds its hash.
 func (s *Service) StartSession(ctx context.Context, u domain.User) (string, error) {
-	tok := auth.NewSecret("", 32)
-	now := s.Now().UTC()
-	err := s.Store.CreateSession(ctx, store.Session{TokenHash: auth.HashSecret(tok), UserID: u.ID,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.SessionMax)})
-	return tok, err
+	return s.startSession(ctx, u, "", false)
 }
 
 // SessionUser returns the user of a live session token and refreshes its
 // idle timer. Expired, idle and disabled sessions are refused.
 func (s *Service) SessionUser(ctx context.Context, token string) (domain.User, error) {
-	h := auth.HashSecret(token)
-	sess, err := s.Store.GetSession(ctx, h)
-	if err != nil {
-		return domain.User{}, domain.ErrUnauthorized
-	}
-	now := s.Now().UTC()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.SessionIdle {
-		_ = s.Store.DeleteSession(ctx, h)
-		return domain.User{}, domain.ErrUnauthorized
-	}
-	u, err := s.Store.GetUser(ctx, sess.UserID)
-	if err != nil || u.Disabled {
-		return domain.User{}, domain.ErrUnauthorized
-	}
-	// Touch at most once a minute: a write per request would serialize
-	// every page view on SQLite's single writer.
-	if now.Sub(sess.LastSeenAt) > time.Minute {
-		_ = s.Store.TouchSession(ctx, h, now)
-	}
-	return u, nil
+	st, err := s.Session(ctx, token)
+	return st.User, err
 }
 
 // EndSession logs a session out.
@@ -205,7 +178,10 @@ func (s *Service) CreateAPIToken(ctx context.Context, a domain.Actor, userID int
 	}
 	tok := auth.NewSecret(APITokenPrefix, 32)
 	t := store.APIToken{UserID: userID, Name: name, Hash: auth.HashSecret(tok), CreatedAt: s.Now().UTC()}
-	return tok, s.Store.CreateAPIToken(ctx, &t)
+	if err := s.Store.CreateAPIToken(ctx, &t); err != nil {
+		return "", err
+	}
+	return tok, s.audit(ctx, a, "token_created", "api_token", t.ID, map[string]int64{"user_id": userID})
 }
 
 // TokenUser returns the user of a live API token.

@@ -49,6 +49,7 @@ func (s *Service) GetCase(ctx context.Context, a domain.Actor, id int64) (domain
 // SaveCase creates (ID 0) or updates a case. An actor without identity
 // access cannot change (or blank) identity fields they cannot see.
 func (s *Service) SaveCase(ctx context.Context, a domain.Actor, c *domain.AsylumCase) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermCaseWrite); err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ func (s *Service) GetIncident(ctx context.Context, a domain.Actor, id int64) (do
 // CreateIncident records a new incident. Only those who may verify can set a
 // status other than unverified or publish; others propose.
 func (s *Service) CreateIncident(ctx context.Context, a domain.Actor, in *domain.Incident) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermIncidentWrite); err != nil {
 		return err
 	}
@@ -44,6 +45,7 @@ func (s *Service) CreateIncident(ctx context.Context, a domain.Actor, in *domain
 // UpdateIncident saves an edit, keeping verification and publication as
 // they were unless the actor may change them.
 func (s *Service) UpdateIncident(ctx context.Context, a domain.Actor, in *domain.Incident) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermIncidentWrite); err != nil {
 		return err
 	}

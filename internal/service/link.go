@@ -12,6 +12,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Link ties a testimony the actor can see to an incident.
 func (s *Service) Link(ctx context.Context, a domain.Actor, l domain.Link) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermLinkWrite); err != nil {
 		return err
 	}
@@ -30,6 +31,7 @@ func (s *Service) Link(ctx context.Context, a domain.Actor, l domain.Link) error
 
 // Unlink removes a link.
 func (s *Service) Unlink(ctx context.Context, a domain.Actor, testimonyID, incidentID int64) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermLinkWrite); err != nil {
 		return err
 	}

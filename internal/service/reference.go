@@ -25,6 +25,7 @@ func (s *Service) GetCrossingPoint(ctx context.Context, a domain.Actor, id int64
 
 // SaveCrossingPoint creates (ID 0) or updates a crossing point.
 func (s *Service) SaveCrossingPoint(ctx context.Context, a domain.Actor, c *domain.CrossingPoint) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermReferenceWrite); err != nil {
 		return err
 	}
@@ -57,6 +58,7 @@ func (s *Service) GetPolicyEvent(ctx context.Context, a domain.Actor, id int64) 
 // SavePolicyEvent creates (ID 0) or updates a policy event; every crossing
 // point it names must exist.
 func (s *Service) SavePolicyEvent(ctx context.Context, a domain.Actor, e *domain.PolicyEvent) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermReferenceWrite); err != nil {
 		return err
 	}
@@ -122,6 +124,7 @@ func (s *Service) GetFigure(ctx context.Context, a domain.Actor, id int64) (doma
 
 // SaveFigure creates (ID 0) or updates a figure.
 func (s *Service) SaveFigure(ctx context.Context, a domain.Actor, f *domain.Figure) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermReferenceWrite); err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ func (s *Service) canSeeTestimony(ctx context.Context, a domain.Actor, t domain.
 
 // CreateTestimony records a new testimony by the actor.
 func (s *Service) CreateTestimony(ctx context.Context, a domain.Actor, t *domain.Testimony) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermTestimonyWrite); err != nil {
 		return err
 	}
@@ -63,6 +64,7 @@ func (s *Service) CreateTestimony(ctx context.Context, a domain.Actor, t *domain
 // UpdateTestimony saves an edit; t.Version must be the version the editor
 // started from. Who recorded it never changes.
 func (s *Service) UpdateTestimony(ctx context.Context, a domain.Actor, t *domain.Testimony) error {
+	ctx = actx(ctx, a) // the store audits the write as a's
 	if err := require(a, domain.PermTestimonyWrite); err != nil {
 		return err
 	}

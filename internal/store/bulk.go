@@ -14,7 +14,10 @@ import (
 // benchmarks. Each call is one transaction. Records keep a Version,
 // CreatedAt and UpdatedAt that are already set (an import keeps its
 // history); zero ones get 1 and now. The new IDs are written back into the
-// caller's slice, so links can be made to the records afterwards.
+// caller's slice, so links can be made to the records afterwards. Each
+// batch is one audit entry ("bulk_create") whose digest covers every row;
+// bulk-loaded records get no version snapshot until they are first edited
+// (see baseline), which keeps a load of millions of rows fast.
 
 // BulkInsertTestimonies inserts ts in one transaction.
 func (s *Store) BulkInsertTestimonies(ctx context.Context, ts []domain.Testimony) (err error) {
@@ -27,20 +30,30 @@ func (s *Store) BulkInsertTestimonies(ctx context.Context, ts []domain.Testimony
 			return err
 		}
 	}
+	if s.au == nil {
+		return errNoAuditKey
+	}
 	now := s.stamp()
 	recs := slices.Clone(ts)
 	for i := range recs {
 		fillMeta(&recs[i].Meta, now)
 	}
+	bd := s.au.newBatchDigest()
 	err = s.bulkTx(ctx, func(tx *sql.Tx, c conn) error {
 		if s.d.name() == "postgres" {
 			if err := pgBulkInsert(ctx, c, "testimonies", testimonyInsertColumns, testimonyInsertColumnCount, len(recs),
-				func(i int, id int64) []any { recs[i].ID = id; return testimonyArgs(&recs[i]) }); err != nil {
+				func(i int, id int64) []any {
+					recs[i].ID = id
+					args := testimonyArgs(&recs[i])
+					bd.row(id, args)
+					return args
+				}); err != nil {
 				return err
 			}
 		} else {
-			if err := sqliteInsertEach(ctx, tx, insertTestimony, len(recs), func(i int) []any { return testimonyArgs(&recs[i]) },
-				func(i int, id int64) { recs[i].ID = id }); err != nil {
+			var args []any
+			if err := sqliteInsertEach(ctx, tx, insertTestimony, len(recs), func(i int) []any { args = testimonyArgs(&recs[i]); return args },
+				func(i int, id int64) { recs[i].ID = id; bd.row(id, args) }); err != nil {
 				return err
 			}
 			if err := sqliteExecEach(ctx, tx, s.d.textIndexInsert("testimonies"), len(recs),
@@ -48,7 +61,12 @@ func (s *Store) BulkInsertTestimonies(ctx context.Context, ts []domain.Testimony
 				return err
 			}
 		}
-		return addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: int64(len(recs))})
+		if err := addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: int64(len(recs))}); err != nil {
+			return err
+		}
+		_, err := c.appendEntry(ctx, millis(now), AuditEvent{ActorID: actorOr(ctx, recs[0].CreatedBy), Action: ActionBulkCreate,
+			Entity: EntityTestimony, EntityID: recs[0].ID}, 0, bd.sum())
+		return err
 	})
 	if err != nil {
 		return err
@@ -68,6 +86,9 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 			return err
 		}
 	}
+	if s.au == nil {
+		return errNoAuditKey
+	}
 	now := s.stamp()
 	recs := slices.Clone(ins)
 	d := counterDeltas{}
@@ -75,10 +96,16 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 		fillMeta(&recs[i].Meta, now)
 		d.incident(&recs[i], 1)
 	}
+	bd := s.au.newBatchDigest()
 	err = s.bulkTx(ctx, func(tx *sql.Tx, c conn) error {
 		if s.d.name() == "postgres" {
 			if err := pgBulkInsert(ctx, c, "incidents", incidentInsertColumns, incidentInsertColumnCount, len(recs),
-				func(i int, id int64) []any { recs[i].ID = id; return incidentArgs(&recs[i]) }); err != nil {
+				func(i int, id int64) []any {
+					recs[i].ID = id
+					args := incidentArgs(&recs[i])
+					bd.row(id, args)
+					return args
+				}); err != nil {
 				return err
 			}
 			var tags [][]any
@@ -91,8 +118,9 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 		} else {
 			// On SQLite a prepared statement per row costs no round trip and
 			// is as fast as multi-row VALUES.
-			if err := sqliteInsertEach(ctx, tx, insertIncident, len(recs), func(i int) []any { return incidentArgs(&recs[i]) },
-				func(i int, id int64) { recs[i].ID = id }); err != nil {
+			var args []any
+			if err := sqliteInsertEach(ctx, tx, insertIncident, len(recs), func(i int) []any { args = incidentArgs(&recs[i]); return args },
+				func(i int, id int64) { recs[i].ID = id; bd.row(id, args) }); err != nil {
 				return err
 			}
 			if err := sqliteExecEach(ctx, tx, s.d.textIndexInsert("incidents"), len(recs),
@@ -114,7 +142,12 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 				return err
 			}
 		}
-		return addCounters(ctx, c, d)
+		if err := addCounters(ctx, c, d); err != nil {
+			return err
+		}
+		_, err := c.appendEntry(ctx, millis(now), AuditEvent{ActorID: actorOr(ctx, recs[0].CreatedBy), Action: ActionBulkCreate,
+			Entity: EntityIncident, EntityID: recs[0].ID}, 0, bd.sum())
+		return err
 	})
 	if err != nil {
 		return err
@@ -177,7 +210,7 @@ func (s *Store) bulkTx(ctx context.Context, fn func(tx *sql.Tx, c conn) error) e
 	if err != nil {
 		return err
 	}
-	if err := fn(tx, conn{tx, s.d}); err != nil {
+	if err := fn(tx, conn{q: tx, d: s.d, au: s.au}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -103,7 +103,13 @@ func (s *Store) CreateCase(ctx context.Context, ac *domain.AsylumCase) (err erro
 		if err != nil {
 			return err
 		}
-		return insertEvents(ctx, c, rec.ID, rec.Events)
+		if err := insertEvents(ctx, c, rec.ID, rec.Events); err != nil {
+			return err
+		}
+		// One version for the case, its person and its events: they are
+		// edited together.
+		return c.writeVersions(ctx, millis(now), newVersion{entity: EntityCase, id: rec.ID, version: 1, at: now,
+			actor: actorOr(ctx, rec.CreatedBy), action: actionOr(ctx, ActionCreate), record: rec})
 	})
 	if err != nil {
 		return err
@@ -126,9 +132,21 @@ func (s *Store) UpdateCase(ctx context.Context, ac *domain.AsylumCase) (err erro
 	sortEvents(rec.Events)
 	now := s.stamp()
 	err = s.withTx(ctx, func(c conn) error {
+		base, err := baseline(ctx, c, EntityCase, rec.ID, rec.Version, func() (domain.AsylumCase, error) {
+			old, err := scanCase(c.queryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.id = ? AND c.version = ?`, rec.ID, rec.Version))
+			if err != nil {
+				return old, err
+			}
+			cases := []domain.AsylumCase{old}
+			err = s.loadEvents(ctx, c, cases)
+			return cases[0], err
+		}, func(ac *domain.AsylumCase) *domain.Meta { return &ac.Meta })
+		if err != nil {
+			return err
+		}
 		var created int64
 		p := &rec.Person
-		err := c.queryRow(ctx, `UPDATE asylum_cases SET version = version + 1, updated_at = ?, updated_by = ?,
+		err = c.queryRow(ctx, `UPDATE asylum_cases SET version = version + 1, updated_at = ?, updated_by = ?,
 			arrived_on = ?, crossing_point = ?, assigned_to = ?, reception_allowance = ?, notes = ?, status_known_on = ?
 			WHERE id = ? AND version = ? RETURNING version, created_at, created_by, person_id`,
 			millis(now), rec.UpdatedBy,
@@ -152,7 +170,11 @@ func (s *Store) UpdateCase(ctx context.Context, ac *domain.AsylumCase) (err erro
 		if _, err := c.exec(ctx, `DELETE FROM procedure_events WHERE case_id = ?`, rec.ID); err != nil {
 			return err
 		}
-		return insertEvents(ctx, c, rec.ID, rec.Events)
+		if err := insertEvents(ctx, c, rec.ID, rec.Events); err != nil {
+			return err
+		}
+		return c.writeVersions(ctx, millis(now), append(base, newVersion{entity: EntityCase, id: rec.ID, version: rec.Version, at: now,
+			actor: actorOr(ctx, rec.UpdatedBy), action: actionOr(ctx, ActionUpdate), record: rec})...)
 	})
 	if err != nil {
 		return err

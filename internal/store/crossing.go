@@ -38,19 +38,29 @@ func (s *Store) CreateCrossingPoint(ctx context.Context, c *domain.CrossingPoint
 	if c.UpdatedBy == 0 {
 		c.UpdatedBy = c.CreatedBy
 	}
-	err = s.writer().queryRow(ctx, `INSERT INTO crossing_points (version, created_at, updated_at, created_by, updated_by,
+	rec := *c
+	err = s.withTx(ctx, func(w conn) error {
+		c := &rec
+		err := w.queryRow(ctx, `INSERT INTO crossing_points (version, created_at, updated_at, created_by, updated_by,
 		code, name_en, name_fi, name_ru, country, other_country, counterpart, municipality, mode, lat, lon, accuracy_km, notes)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		millis(now), millis(now), c.CreatedBy, c.UpdatedBy,
-		c.Code, c.NameEN, c.NameFI, c.NameRU, c.Country, c.OtherCountry, c.Counterpart, c.Municipality, c.Mode,
-		floatArg(c.Lat), floatArg(c.Lon), floatArg(c.AccuracyKM), c.Notes).Scan(&c.ID)
-	if s.d.isUniqueViolation(err) {
-		return crossingCodeTaken(c.Code)
-	}
+			millis(now), millis(now), c.CreatedBy, c.UpdatedBy,
+			c.Code, c.NameEN, c.NameFI, c.NameRU, c.Country, c.OtherCountry, c.Counterpart, c.Municipality, c.Mode,
+			floatArg(c.Lat), floatArg(c.Lon), floatArg(c.AccuracyKM), c.Notes).Scan(&c.ID)
+		if s.d.isUniqueViolation(err) {
+			return crossingCodeTaken(c.Code)
+		}
+		if err != nil {
+			return err
+		}
+		c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
+		return w.writeVersions(ctx, millis(now), newVersion{entity: EntityCrossingPoint, id: c.ID, version: 1, at: now,
+			actor: actorOr(ctx, c.CreatedBy), action: actionOr(ctx, ActionCreate), record: *c})
+	})
 	if err != nil {
 		return err
 	}
-	c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
+	*c = rec
 	return nil
 }
 
@@ -58,27 +68,42 @@ func (s *Store) CreateCrossingPoint(ctx context.Context, c *domain.CrossingPoint
 func (s *Store) UpdateCrossingPoint(ctx context.Context, c *domain.CrossingPoint) (err error) {
 	defer s.fail(&err)
 	now := s.stamp()
-	w := s.writer()
-	var (
-		version int
-		created int64
-		by      int64
-	)
-	err = w.queryRow(ctx, `UPDATE crossing_points SET version = version + 1, updated_at = ?, updated_by = ?,
+	rec := *c
+	err = s.withTx(ctx, func(w conn) error {
+		base, err := baseline(ctx, w, EntityCrossingPoint, rec.ID, rec.Version, func() (domain.CrossingPoint, error) {
+			return scanCrossingPoint(w.queryRow(ctx, `SELECT `+crossingColumns+` FROM crossing_points WHERE id = ? AND version = ?`, rec.ID, rec.Version))
+		}, func(c *domain.CrossingPoint) *domain.Meta { return &c.Meta })
+		if err != nil {
+			return err
+		}
+		c := &rec
+		var (
+			version int
+			created int64
+			by      int64
+		)
+		err = w.queryRow(ctx, `UPDATE crossing_points SET version = version + 1, updated_at = ?, updated_by = ?,
 		code = ?, name_en = ?, name_fi = ?, name_ru = ?, country = ?, other_country = ?, counterpart = ?,
 		municipality = ?, mode = ?, lat = ?, lon = ?, accuracy_km = ?, notes = ?
 		WHERE id = ? AND version = ? RETURNING version, created_at, created_by`,
-		millis(now), c.UpdatedBy,
-		c.Code, c.NameEN, c.NameFI, c.NameRU, c.Country, c.OtherCountry, c.Counterpart,
-		c.Municipality, c.Mode, floatArg(c.Lat), floatArg(c.Lon), floatArg(c.AccuracyKM), c.Notes,
-		c.ID, c.Version).Scan(&version, &created, &by)
-	if s.d.isUniqueViolation(err) {
-		return crossingCodeTaken(c.Code)
-	}
-	if err := w.updated(ctx, err, "crossing_points", "crossing point", c.ID); err != nil {
+			millis(now), c.UpdatedBy,
+			c.Code, c.NameEN, c.NameFI, c.NameRU, c.Country, c.OtherCountry, c.Counterpart,
+			c.Municipality, c.Mode, floatArg(c.Lat), floatArg(c.Lon), floatArg(c.AccuracyKM), c.Notes,
+			c.ID, c.Version).Scan(&version, &created, &by)
+		if s.d.isUniqueViolation(err) {
+			return crossingCodeTaken(c.Code)
+		}
+		if err := w.updated(ctx, err, "crossing_points", "crossing point", c.ID); err != nil {
+			return err
+		}
+		c.Version, c.UpdatedAt, c.CreatedAt, c.CreatedBy = version, now, fromMillis(created), by
+		return w.writeVersions(ctx, millis(now), append(base, newVersion{entity: EntityCrossingPoint, id: c.ID, version: c.Version, at: now,
+			actor: actorOr(ctx, c.UpdatedBy), action: actionOr(ctx, ActionUpdate), record: *c})...)
+	})
+	if err != nil {
 		return err
 	}
-	c.Version, c.UpdatedAt, c.CreatedAt, c.CreatedBy = version, now, fromMillis(created), by
+	*c = rec
 	return nil
 }
 

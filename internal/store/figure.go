@@ -37,17 +37,27 @@ func (s *Store) CreateFigure(ctx context.Context, f *domain.Figure) (err error) 
 	if f.UpdatedBy == 0 {
 		f.UpdatedBy = f.CreatedBy
 	}
-	err = s.writer().queryRow(ctx, `INSERT INTO figures (version, created_at, updated_at, created_by, updated_by,
+	rec := *f
+	err = s.withTx(ctx, func(w conn) error {
+		f := &rec
+		err := w.queryRow(ctx, `INSERT INTO figures (version, created_at, updated_at, created_by, updated_by,
 		period_from, period_to, measure, breakdown, breakdown_value, value, unit, approximation,
 		producer, source_publisher, source_url, source_retrieved_on, note)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		millis(now), millis(now), f.CreatedBy, f.UpdatedBy,
-		dateText(f.PeriodFrom), dateText(f.PeriodTo), f.Measure, f.Breakdown, f.BreakdownValue, f.Value, f.Unit, f.Approximation,
-		f.Producer, f.Source.Publisher, f.Source.URL, dateText(f.Source.RetrievedOn), f.Note).Scan(&f.ID)
+			millis(now), millis(now), f.CreatedBy, f.UpdatedBy,
+			dateText(f.PeriodFrom), dateText(f.PeriodTo), f.Measure, f.Breakdown, f.BreakdownValue, f.Value, f.Unit, f.Approximation,
+			f.Producer, f.Source.Publisher, f.Source.URL, dateText(f.Source.RetrievedOn), f.Note).Scan(&f.ID)
+		if err != nil {
+			return err
+		}
+		f.Version, f.CreatedAt, f.UpdatedAt = 1, now, now
+		return w.writeVersions(ctx, millis(now), newVersion{entity: EntityFigure, id: f.ID, version: 1, at: now,
+			actor: actorOr(ctx, f.CreatedBy), action: actionOr(ctx, ActionCreate), record: *f})
+	})
 	if err != nil {
 		return err
 	}
-	f.Version, f.CreatedAt, f.UpdatedAt = 1, now, now
+	*f = rec
 	return nil
 }
 
@@ -58,23 +68,38 @@ func (s *Store) UpdateFigure(ctx context.Context, f *domain.Figure) (err error) 
 		return err
 	}
 	now := s.stamp()
-	w := s.writer()
-	var (
-		version     int
-		created, by int64
-	)
-	err = w.queryRow(ctx, `UPDATE figures SET version = version + 1, updated_at = ?, updated_by = ?,
+	rec := *f
+	err = s.withTx(ctx, func(w conn) error {
+		base, err := baseline(ctx, w, EntityFigure, rec.ID, rec.Version, func() (domain.Figure, error) {
+			return scanFigure(w.queryRow(ctx, `SELECT `+figureColumns+` FROM figures f WHERE f.id = ? AND f.version = ?`, rec.ID, rec.Version))
+		}, func(f *domain.Figure) *domain.Meta { return &f.Meta })
+		if err != nil {
+			return err
+		}
+		f := &rec
+		var (
+			version     int
+			created, by int64
+		)
+		err = w.queryRow(ctx, `UPDATE figures SET version = version + 1, updated_at = ?, updated_by = ?,
 		period_from = ?, period_to = ?, measure = ?, breakdown = ?, breakdown_value = ?, value = ?, unit = ?,
 		approximation = ?, producer = ?, source_publisher = ?, source_url = ?, source_retrieved_on = ?, note = ?
 		WHERE id = ? AND version = ? RETURNING version, created_at, created_by`,
-		millis(now), f.UpdatedBy,
-		dateText(f.PeriodFrom), dateText(f.PeriodTo), f.Measure, f.Breakdown, f.BreakdownValue, f.Value, f.Unit,
-		f.Approximation, f.Producer, f.Source.Publisher, f.Source.URL, dateText(f.Source.RetrievedOn), f.Note,
-		f.ID, f.Version).Scan(&version, &created, &by)
-	if err := w.updated(ctx, err, "figures", "figure", f.ID); err != nil {
+			millis(now), f.UpdatedBy,
+			dateText(f.PeriodFrom), dateText(f.PeriodTo), f.Measure, f.Breakdown, f.BreakdownValue, f.Value, f.Unit,
+			f.Approximation, f.Producer, f.Source.Publisher, f.Source.URL, dateText(f.Source.RetrievedOn), f.Note,
+			f.ID, f.Version).Scan(&version, &created, &by)
+		if err := w.updated(ctx, err, "figures", "figure", f.ID); err != nil {
+			return err
+		}
+		f.Version, f.UpdatedAt, f.CreatedAt, f.CreatedBy = version, now, fromMillis(created), by
+		return w.writeVersions(ctx, millis(now), append(base, newVersion{entity: EntityFigure, id: f.ID, version: f.Version, at: now,
+			actor: actorOr(ctx, f.UpdatedBy), action: actionOr(ctx, ActionUpdate), record: *f})...)
+	})
+	if err != nil {
 		return err
 	}
-	f.Version, f.UpdatedAt, f.CreatedAt, f.CreatedBy = version, now, fromMillis(created), by
+	*f = rec
 	return nil
 }
 

@@ -200,7 +200,11 @@ func (s *Store) CreateIncident(ctx context.Context, in *domain.Incident) (err er
 		}
 		d := counterDeltas{}
 		d.incident(&rec, 1)
-		return addCounters(ctx, c, d)
+		if err := addCounters(ctx, c, d); err != nil {
+			return err
+		}
+		return c.writeVersions(ctx, millis(now), newVersion{entity: EntityIncident, id: rec.ID, version: rec.Version, at: now,
+			actor: actorOr(ctx, rec.CreatedBy), action: actionOr(ctx, ActionCreate), record: rec})
 	})
 	if err != nil {
 		return err
@@ -218,10 +222,17 @@ func (s *Store) UpdateIncident(ctx context.Context, in *domain.Incident) (err er
 	rec := *in
 	now := s.stamp()
 	err = s.withTx(ctx, func(c conn) error {
-		var old domain.Incident
-		err := c.queryRow(ctx, `SELECT verification_status, when_from FROM incidents WHERE id = ? AND version = ?`,
-			rec.ID, rec.Version).Scan(&old.Verification.Status, &old.When.From)
+		// The whole old record: the counters need its status and date, the
+		// audit entry whether verification or publication changed, and a
+		// record without history its baseline version.
+		old, err := scanIncident(c.queryRow(ctx, `SELECT `+incidentColumns+` FROM incidents i WHERE i.id = ? AND i.version = ?`,
+			rec.ID, rec.Version))
 		if err := c.updated(ctx, err, "incidents", "incident", rec.ID); err != nil {
+			return err
+		}
+		base, err := baseline(ctx, c, EntityIncident, rec.ID, rec.Version, func() (domain.Incident, error) { return old, nil },
+			func(in *domain.Incident) *domain.Meta { return &in.Meta })
+		if err != nil {
 			return err
 		}
 		var created int64
@@ -257,7 +268,18 @@ func (s *Store) UpdateIncident(ctx context.Context, in *domain.Incident) (err er
 		d := counterDeltas{}
 		d.incident(&old, -1)
 		d.incident(&rec, 1)
-		return addCounters(ctx, c, d)
+		if err := addCounters(ctx, c, d); err != nil {
+			return err
+		}
+		action := ActionUpdate
+		switch {
+		case old.Verification.Status != rec.Verification.Status || old.Verification.Reason != rec.Verification.Reason:
+			action = ActionVerify
+		case old.Published != rec.Published:
+			action = ActionPublish
+		}
+		return c.writeVersions(ctx, millis(now), append(base, newVersion{entity: EntityIncident, id: rec.ID, version: rec.Version, at: now,
+			actor: actorOr(ctx, rec.UpdatedBy), action: actionOr(ctx, action), record: rec})...)
 	})
 	if err != nil {
 		return err

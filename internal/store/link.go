@@ -43,23 +43,32 @@ func (s *Store) Link(ctx context.Context, l domain.Link) (err error) {
 			ON CONFLICT (testimony_id, incident_id) DO UPDATE SET relation = excluded.relation, note = excluded.note,
 			updated_at = excluded.updated_at`,
 			l.TestimonyID, l.IncidentID, l.Relation, l.Note, l.CreatedBy, now, now)
-		return err
+		if err != nil {
+			return err
+		}
+		// Entered under the incident: corroboration is about incidents. The
+		// testimony, relation and note are in the digest only.
+		return c.appendAudit(ctx, now, AuditEvent{ActorID: actorOr(ctx, l.CreatedBy), Action: ActionLink,
+			Entity: EntityIncident, EntityID: l.IncidentID, Detail: l})
 	})
 }
 
 // Unlink removes the link between a testimony and an incident.
 func (s *Store) Unlink(ctx context.Context, testimonyID, incidentID int64) (err error) {
 	defer s.fail(&err)
-	res, err := s.writer().exec(ctx, `DELETE FROM links WHERE testimony_id = ? AND incident_id = ?`, testimonyID, incidentID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return domain.NotFound("link")
-	}
-	return nil
+	return s.withTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM links WHERE testimony_id = ? AND incident_id = ?`, testimonyID, incidentID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return domain.NotFound("link")
+		}
+		return c.appendAudit(ctx, millis(s.stamp()), AuditEvent{ActorID: actorOr(ctx, 0), Action: ActionUnlink,
+			Entity: EntityIncident, EntityID: incidentID, Detail: map[string]int64{"testimony_id": testimonyID, "incident_id": incidentID}})
+	})
 }
 
 // LinksOfIncident returns the testimonies linked to an incident, most

@@ -185,7 +185,7 @@ func runInTx(ctx context.Context, db *sql.DB, d dialect, fn func(c conn) error) 
 	if err != nil {
 		return err
 	}
-	if err := fn(conn{tx, d}); err != nil {
+	if err := fn(conn{q: tx, d: d}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -16,13 +16,50 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// UserAgent is a short description of the browser ("Firefox on
+	// Linux"), for the owner's list of sessions.
+	UserAgent string
+	// ReauthAt is when the owner last gave their password (and second
+	// factor): at login, and again before sensitive actions.
+	ReauthAt time.Time
+	// MFA tells that the second factor was passed for this session.
+	MFA bool
+}
+
+const sessionColumns = `token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, reauth_at, mfa`
+
+func scanSession(r rowScanner) (Session, error) {
+	var (
+		se                           Session
+		created, seen, until, reauth int64
+	)
+	err := r.Scan(&se.TokenHash, &se.UserID, &created, &seen, &until, &se.UserAgent, &reauth, &se.MFA)
+	se.CreatedAt, se.LastSeenAt, se.ExpiresAt, se.ReauthAt = fromMillis(created), fromMillis(seen), fromMillis(until), fromMillisOrZero(reauth)
+	return se, err
+}
+
+// millisOrZero keeps "never" as 0 rather than the millisecond count of
+// year 1, so a zero time reads back as the zero time.
+func millisOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillisOrZero(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return fromMillis(ms)
 }
 
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, se Session) (err error) {
 	defer s.fail(&err)
-	_, err = s.writer().exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
-		VALUES (?, ?, ?, ?, ?)`, se.TokenHash, se.UserID, millis(se.CreatedAt), millis(se.LastSeenAt), millis(se.ExpiresAt))
+	_, err = s.writer().exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, se.TokenHash, se.UserID, millis(se.CreatedAt), millis(se.LastSeenAt), millis(se.ExpiresAt),
+		se.UserAgent, millisOrZero(se.ReauthAt), se.MFA)
 	if s.d.isUniqueViolation(err) {
 		return domain.Errorf(domain.EConflict, "session already exists")
 	}
@@ -33,17 +70,8 @@ func (s *Store) CreateSession(ctx context.Context, se Session) (err error) {
 // deciding what has expired (absolute and idle limits) is the caller's job.
 func (s *Store) GetSession(ctx context.Context, tokenHash []byte) (_ Session, err error) {
 	defer s.fail(&err)
-	var (
-		se                   Session
-		created, seen, until int64
-	)
-	err = s.reader().queryRow(ctx, `SELECT token_hash, user_id, created_at, last_seen_at, expires_at
-		FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&se.TokenHash, &se.UserID, &created, &seen, &until)
-	if err != nil {
-		return se, notFound(err, "session")
-	}
-	se.CreatedAt, se.LastSeenAt, se.ExpiresAt = fromMillis(created), fromMillis(seen), fromMillis(until)
-	return se, nil
+	se, err := scanSession(s.reader().queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
+	return se, notFound(err, "session")
 }
 
 // TouchSession records activity on a session, for the idle limit.

@@ -33,6 +33,10 @@ type Config struct {
 	Key         []byte           // 32-byte database key for SQLite encryption at rest
 	DatabaseURL string           // postgres:// or postgresql:// selects PostgreSQL
 	Now         func() time.Time // clock for timestamps; time.Now when nil
+	// AuditKey is the instance key the audit log's keys are derived from
+	// (audit.go). When nil, Key is used; a store with neither can read but
+	// refuses every audited write.
+	AuditKey []byte
 }
 
 // DBFile is the name of the SQLite database inside the data directory.
@@ -51,6 +55,7 @@ type Store struct {
 	r   *sql.DB // reads; the same pool as w on PostgreSQL
 	d   dialect
 	now func() time.Time
+	au  *auditor // audit keys; nil without an instance key
 }
 
 // Open opens the database named by cfg, checks the key and applies any
@@ -71,6 +76,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	s.au = newAuditor(cfg.AuditKey)
+	if s.au == nil {
+		s.au = newAuditor(cfg.Key)
 	}
 	s.now = cfg.Now
 	if s.now == nil {
@@ -263,11 +272,11 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 }
 
 func (s *Store) withTx(ctx context.Context, fn func(c conn) error) error {
-	return runInTx(ctx, s.w, s.d, fn)
+	return runInTx(ctx, s.w, s.d, func(c conn) error { c.au = s.au; return fn(c) })
 }
 
-func (s *Store) reader() conn { return conn{s.r, s.d} }
-func (s *Store) writer() conn { return conn{s.w, s.d} }
+func (s *Store) reader() conn { return conn{q: s.r, d: s.d, au: s.au} }
+func (s *Store) writer() conn { return conn{q: s.w, d: s.d, au: s.au} }
 
 // stamp is the store's idea of now, at the precision the database keeps,
 // so a record's timestamps read back equal to what Create set.
@@ -301,8 +310,9 @@ type querier interface {
 
 // conn runs shared SQL on one engine, rebinding placeholders on the way.
 type conn struct {
-	q querier
-	d dialect
+	q  querier
+	d  dialect
+	au *auditor // for appendAudit; nil in migrations and without a key
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

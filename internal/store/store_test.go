@@ -115,7 +115,7 @@ func pgTestURL(t *testing.T, base string) string {
 
 func openTestPostgres(t *testing.T, base string) *Store {
 	t.Helper()
-	s, err := Open(ctx, Config{DatabaseURL: pgTestURL(t, base), Now: testClock()})
+	s, err := Open(ctx, Config{DatabaseURL: pgTestURL(t, base), Now: testClock(), AuditKey: randomKey(t)})
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}

@@ -88,7 +88,11 @@ func (s *Store) CreateTestimony(ctx context.Context, t *domain.Testimony) (err e
 				return err
 			}
 		}
-		return addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: 1})
+		if err := addCounters(ctx, c, counterDeltas{{counterTestimonies, ""}: 1}); err != nil {
+			return err
+		}
+		return c.writeVersions(ctx, millis(now), newVersion{entity: EntityTestimony, id: rec.ID, version: rec.Version, at: now,
+			actor: actorOr(ctx, rec.CreatedBy), action: actionOr(ctx, ActionCreate), record: rec})
 	})
 	if err != nil {
 		return err
@@ -104,27 +108,43 @@ func (s *Store) UpdateTestimony(ctx context.Context, t *domain.Testimony) (err e
 		return err
 	}
 	now := s.stamp()
-	w := s.writer()
-	var (
-		version     int
-		created, by int64
-	)
-	err = w.queryRow(ctx, `UPDATE testimonies SET version = version + 1, updated_at = ?, updated_by = ?,
+	rec := *t
+	// The update, its version and its audit entry commit together.
+	err = s.withTx(ctx, func(w conn) error {
+		base, err := baseline(ctx, w, EntityTestimony, rec.ID, rec.Version, func() (domain.Testimony, error) {
+			return scanTestimony(w.queryRow(ctx, `SELECT `+testimonyColumns+` FROM testimonies t WHERE t.id = ? AND t.version = ?`, rec.ID, rec.Version))
+		}, func(t *domain.Testimony) *domain.Meta { return &t.Meta })
+		if err != nil {
+			return err
+		}
+		t := &rec
+		var (
+			version     int
+			created, by int64
+		)
+		err = w.queryRow(ctx, `UPDATE testimonies SET version = version + 1, updated_at = ?, updated_by = ?,
 		received_on = ?, recorded_by = ?, mode = ?, language = ?, interpreter = ?,
 		narrator_pseudonym = ?, narrator_nationality = ?, narrator_age_band = ?, narrator_gender = ?,
 		consent_store = ?, consent_quote_publicly = ?, consent_share_with_partners = ?, consent_legal_action = ?,
 		narrative = ?, public_quotes = ?, reliability = ?
 		WHERE id = ? AND version = ? RETURNING version, created_at, created_by`,
-		millis(now), t.UpdatedBy,
-		dateText(t.ReceivedOn), t.RecordedBy, t.Mode, t.Language, t.Interpreter,
-		t.Narrator.Pseudonym, t.Narrator.Nationality, t.Narrator.AgeBand, t.Narrator.Gender,
-		t.Consent.Store, t.Consent.QuotePublicly, t.Consent.ShareWithPartners, t.Consent.LegalAction,
-		t.Narrative, t.PublicQuotes, t.Reliability,
-		t.ID, t.Version).Scan(&version, &created, &by)
-	if err := w.updated(ctx, err, "testimonies", "testimony", t.ID); err != nil {
+			millis(now), t.UpdatedBy,
+			dateText(t.ReceivedOn), t.RecordedBy, t.Mode, t.Language, t.Interpreter,
+			t.Narrator.Pseudonym, t.Narrator.Nationality, t.Narrator.AgeBand, t.Narrator.Gender,
+			t.Consent.Store, t.Consent.QuotePublicly, t.Consent.ShareWithPartners, t.Consent.LegalAction,
+			t.Narrative, t.PublicQuotes, t.Reliability,
+			t.ID, t.Version).Scan(&version, &created, &by)
+		if err := w.updated(ctx, err, "testimonies", "testimony", t.ID); err != nil {
+			return err
+		}
+		t.Version, t.UpdatedAt, t.CreatedAt, t.CreatedBy = version, now, fromMillis(created), by
+		return w.writeVersions(ctx, millis(now), append(base, newVersion{entity: EntityTestimony, id: t.ID, version: t.Version, at: now,
+			actor: actorOr(ctx, t.UpdatedBy), action: actionOr(ctx, ActionUpdate), record: *t})...)
+	})
+	if err != nil {
 		return err
 	}
-	t.Version, t.UpdatedAt, t.CreatedAt, t.CreatedBy = version, now, fromMillis(created), by
+	*t = rec
 	return nil
 }
 

@@ -33,18 +33,28 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) (err error) {
 	if u.UpdatedBy == 0 {
 		u.UpdatedBy = u.CreatedBy
 	}
-	err = s.writer().queryRow(ctx, `INSERT INTO users (version, created_at, updated_at, created_by, updated_by,
+	rec := *u
+	err = s.withTx(ctx, func(w conn) error {
+		u := &rec
+		err := w.queryRow(ctx, `INSERT INTO users (version, created_at, updated_at, created_by, updated_by,
 		username, display_name, role, lang, disabled, password_hash, last_login_at)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		millis(now), millis(now), u.CreatedBy, u.UpdatedBy,
-		u.Username, u.DisplayName, u.Role, u.Lang, u.Disabled, u.PasswordHash, millisPtr(u.LastLoginAt)).Scan(&u.ID)
-	if s.d.isUniqueViolation(err) {
-		return usernameTaken()
-	}
+			millis(now), millis(now), u.CreatedBy, u.UpdatedBy,
+			u.Username, u.DisplayName, u.Role, u.Lang, u.Disabled, u.PasswordHash, millisPtr(u.LastLoginAt)).Scan(&u.ID)
+		if s.d.isUniqueViolation(err) {
+			return usernameTaken()
+		}
+		if err != nil {
+			return err
+		}
+		u.Version, u.CreatedAt, u.UpdatedAt = 1, now, now
+		return w.writeVersions(ctx, millis(now), newVersion{entity: EntityUser, id: u.ID, version: 1, at: now,
+			actor: actorOr(ctx, u.CreatedBy), action: actionOr(ctx, ActionCreate), record: userSnapshot(*u)})
+	})
 	if err != nil {
 		return err
 	}
-	u.Version, u.CreatedAt, u.UpdatedAt = 1, now, now
+	*u = rec
 	return nil
 }
 
@@ -53,25 +63,52 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) (err error) {
 func (s *Store) UpdateUser(ctx context.Context, u *domain.User) (err error) {
 	defer s.fail(&err)
 	now := s.stamp()
-	w := s.writer()
-	var (
-		version     int
-		created, by int64
-		lastLogin   sql.NullInt64
-	)
-	err = w.queryRow(ctx, `UPDATE users SET version = version + 1, updated_at = ?, updated_by = ?,
+	rec := *u
+	err = s.withTx(ctx, func(w conn) error {
+		// The old account tells a permission or password change from an
+		// edit, and is the baseline of a user without history.
+		old, err := scanUser(w.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND version = ?`, rec.ID, rec.Version))
+		if err := w.updated(ctx, err, "users", "user", rec.ID); err != nil {
+			return err
+		}
+		base, err := baseline(ctx, w, EntityUser, rec.ID, rec.Version, func() (domain.User, error) { return userSnapshot(old), nil },
+			func(u *domain.User) *domain.Meta { return &u.Meta })
+		if err != nil {
+			return err
+		}
+		u := &rec
+		var (
+			version     int
+			created, by int64
+			lastLogin   sql.NullInt64
+		)
+		err = w.queryRow(ctx, `UPDATE users SET version = version + 1, updated_at = ?, updated_by = ?,
 		username = ?, display_name = ?, role = ?, lang = ?, disabled = ?, password_hash = ?
 		WHERE id = ? AND version = ? RETURNING version, created_at, created_by, last_login_at`,
-		millis(now), u.UpdatedBy,
-		u.Username, u.DisplayName, u.Role, u.Lang, u.Disabled, u.PasswordHash,
-		u.ID, u.Version).Scan(&version, &created, &by, &lastLogin)
-	if s.d.isUniqueViolation(err) {
-		return usernameTaken()
-	}
-	if err := w.updated(ctx, err, "users", "user", u.ID); err != nil {
+			millis(now), u.UpdatedBy,
+			u.Username, u.DisplayName, u.Role, u.Lang, u.Disabled, u.PasswordHash,
+			u.ID, u.Version).Scan(&version, &created, &by, &lastLogin)
+		if s.d.isUniqueViolation(err) {
+			return usernameTaken()
+		}
+		if err := w.updated(ctx, err, "users", "user", u.ID); err != nil {
+			return err
+		}
+		u.Version, u.UpdatedAt, u.CreatedAt, u.CreatedBy, u.LastLoginAt = version, now, fromMillis(created), by, timePtr(lastLogin)
+		action := ActionUpdate
+		switch {
+		case old.Role != u.Role || old.Disabled != u.Disabled:
+			action = ActionPermission
+		case old.PasswordHash != u.PasswordHash:
+			action = ActionPassword
+		}
+		return w.writeVersions(ctx, millis(now), append(base, newVersion{entity: EntityUser, id: u.ID, version: u.Version, at: now,
+			actor: actorOr(ctx, u.UpdatedBy), action: actionOr(ctx, action), record: userSnapshot(*u)})...)
+	})
+	if err != nil {
 		return err
 	}
-	u.Version, u.UpdatedAt, u.CreatedAt, u.CreatedBy, u.LastLoginAt = version, now, fromMillis(created), by, timePtr(lastLogin)
+	*u = rec
 	return nil
 }
 

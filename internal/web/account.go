@@ -12,7 +12,7 @@ func (s *Server) accountRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/account", Perm: domain.PermSelf, Handler: s.accountPage},
 		{Method: "POST", Path: "/account/password", Perm: domain.PermSelf, Handler: s.accountPassword},
-		{Method: "POST", Path: "/account/tokens", Perm: domain.PermSelf, Handler: s.accountTokenCreate},
+		{Method: "POST", Path: "/account/tokens", Perm: domain.PermSelf, Reauth: true, Handler: s.accountTokenCreate},
 		{Method: "POST", Path: "/account/tokens/{id}/revoke", Perm: domain.PermSelf, Handler: s.accountTokenRevoke},
 	}
 }

@@ -349,6 +349,7 @@ type incidentShowData struct {
 	ProposalDiffers bool
 	Links           []incLinkRow
 	LinkForm        incLinkForm
+	Evidence        evidenceSection // the files attached (evidence.go)
 }
 
 // incProposedReasonKeys localizes the reasons domain.ProposeVerification gives.
@@ -444,7 +445,7 @@ func (s *Server) renderIncidentShow(w http.ResponseWriter, r *http.Request, id i
 		v.withError(formErr)
 	}
 	d := incidentShowData{In: in, Chain: incPushChain(v, in.PushedFrom, in.PushedTo), GroupSize: incGroupSize(v, in.Group),
-		SetByName: setBy, Links: incLinkRows(links, hidden), LinkForm: lf}
+		SetByName: setBy, Links: incLinkRows(links, hidden), LinkForm: lf, Evidence: s.incidentEvidence(r, id)}
 	if in.CrossingPoint != "" {
 		d.PointName = incPointName(opts, in.CrossingPoint)
 	}

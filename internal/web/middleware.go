@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,10 +18,17 @@ const MaxBody = 1 << 20
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+			r.Body = &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, MaxBody), raw: r.Body}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// cappedBody keeps the uncapped body so that guard can give a route with
+// a larger MaxBody its own limit, once the route's permission is checked.
+type cappedBody struct {
+	io.ReadCloser
+	raw io.ReadCloser
 }
 
 // securityHeaders sets a strict Content-Security-Policy with a per-request
@@ -38,6 +46,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil {
+			// Served over TLS by Vigil itself: browsers should never
+			// try plain HTTP for this host again.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store")
 		}
@@ -60,7 +73,17 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-const sessionCookie = "vigil_session"
+// Cookie names carry the __Host- prefix: the browser accepts them only
+// with Secure, Path=/ and no Domain, so neither a sibling subdomain nor a
+// plain-HTTP page can plant or overwrite them. Browsers treat
+// http://localhost and http://127.0.0.1 as secure, so a local instance
+// without TLS still works.
+const (
+	sessionCookie = "__Host-vigil_session"
+	// pendingCookie holds a login whose second factor is still to come.
+	pendingCookie = "__Host-vigil_pending"
+	langCookie    = "__Host-vigil_lang"
+)
 
 // guard authenticates the request as its surface requires and checks the
 // route's permission before the handler runs.
@@ -79,8 +102,8 @@ func (s *Server) guard(rt Route) http.Handler {
 			}
 		default:
 			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-				if u, err := s.Svc.SessionUser(ctx, c.Value); err == nil {
-					ctx = withUser(ctx, u)
+				if st, err := s.Svc.Session(ctx, c.Value); err == nil {
+					ctx = withSession(withUser(ctx, st.User), c.Value, st)
 				} else {
 					s.clearSessionCookie(w)
 				}
@@ -101,6 +124,12 @@ func (s *Server) guard(rt Route) http.Handler {
 				s.fail(w, r, domain.Errorf(domain.EForbidden, "you do not have permission to do this"))
 				return
 			}
+			if !s.securityGate(w, r, rt, u) {
+				return
+			}
+		}
+		if cb, ok := r.Body.(*cappedBody); ok && rt.MaxBody > MaxBody {
+			r.Body = http.MaxBytesReader(w, cb.raw, rt.MaxBody)
 		}
 		rt.Handler(w, r)
 	})
@@ -114,12 +143,18 @@ func bearer(r *http.Request) (string, bool) {
 	return "", false
 }
 
+// hostCookie is a cookie as the __Host- prefix requires it: Secure,
+// Path=/, no Domain; and HttpOnly and SameSite=Lax besides. maxAge < 0
+// deletes it.
+func hostCookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
+}
+
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: s.Secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.Svc.SessionMax.Seconds())})
+	http.SetCookie(w, hostCookie(sessionCookie, token, int(s.Svc.SessionMax.Seconds())))
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: s.Secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.SetCookie(w, hostCookie(sessionCookie, "", -1))
 }

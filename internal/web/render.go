@@ -100,7 +100,7 @@ func langOf(r *http.Request) string {
 	if u, ok := userOf(r); ok && u.Lang != "" {
 		return i18n.Supported(u.Lang)
 	}
-	if c, err := r.Cookie("vigil_lang"); err == nil {
+	if c, err := r.Cookie(langCookie); err == nil {
 		return i18n.Supported(c.Value)
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {

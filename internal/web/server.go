@@ -12,6 +12,7 @@ import (
 
 	"vigil/internal/domain"
 	"vigil/internal/service"
+	"vigil/internal/store"
 )
 
 // Surface tells whether a route belongs to the HTML UI or the JSON API;
@@ -36,6 +37,14 @@ type Route struct {
 	// Secret marks a response that carries a secret shown once (a
 	// generated password): it is never stored for idempotent replay.
 	Secret bool
+	// Reauth marks a sensitive UI action (user administration, API
+	// tokens, 2FA changes, exports and backups): the person must have given
+	// their password (and second factor) within service.ReauthWindow, or
+	// is asked to first. API routes authenticate by token and ignore it.
+	Reauth bool
+	// MaxBody raises the request body limit above MaxBody for this route
+	// (file uploads); zero keeps the default.
+	MaxBody int64
 }
 
 // Pattern is the ServeMux pattern of the route.
@@ -47,8 +56,6 @@ type Server struct {
 	Log *slog.Logger
 	// Demo marks the demo instance: the login page then says so.
 	Demo bool
-	// Secure sets the Secure flag on cookies (TLS in front of Vigil).
-	Secure bool
 
 	pages *pages
 }
@@ -126,7 +133,8 @@ func actorOf(r *http.Request) domain.Actor {
 }
 
 func withUser(ctx context.Context, u domain.User) context.Context {
-	return context.WithValue(ctx, userKey, u)
+	// The store audits every write of the request as this user's.
+	return context.WithValue(store.WithActor(ctx, u.ID), userKey, u)
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

@@ -128,6 +128,7 @@ type testimonyShowData struct {
 	Incidents []store.LinkedIncident
 	// ShareTargets is set only for those who may share the testimony.
 	ShareTargets []service.ShareTarget
+	Evidence     evidenceSection // the files attached (evidence.go)
 }
 
 func (s *Server) testimonyShow(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +148,7 @@ func (s *Server) testimonyShow(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.view(r, "testimonies.one")
 	v.Title = v.T("testimonies.one") + " #" + strconv.FormatInt(t.ID, 10)
-	v.Data = testimonyShowData{T: t, Incidents: links, ShareTargets: targets}
+	v.Data = testimonyShowData{T: t, Incidents: links, ShareTargets: targets, Evidence: s.evidenceFor(r, service.TestimonyOwner(id))}
 	s.render(w, r, http.StatusOK, "testimony_show", v)
 }
 

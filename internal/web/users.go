@@ -11,12 +11,12 @@ import (
 func (s *Server) userRoutes() []Route {
 	rs := []Route{
 		{Method: "GET", Path: "/users", Perm: domain.PermUserAdmin, Handler: s.userList},
-		{Method: "GET", Path: "/users/new", Perm: domain.PermUserAdmin, Handler: s.userNew},
-		{Method: "POST", Path: "/users", Perm: domain.PermUserAdmin, Handler: s.userCreate},
-		{Method: "GET", Path: "/users/{id}/edit", Perm: domain.PermUserAdmin, Handler: s.userEdit},
-		{Method: "POST", Path: "/users/{id}", Perm: domain.PermUserAdmin, Handler: s.userUpdate},
-		{Method: "POST", Path: "/users/{id}/tokens", Perm: domain.PermUserAdmin, Handler: s.userTokenCreate},
-		{Method: "POST", Path: "/users/{id}/tokens/{token}/revoke", Perm: domain.PermUserAdmin, Handler: s.userTokenRevoke},
+		{Method: "GET", Path: "/users/new", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userNew},
+		{Method: "POST", Path: "/users", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userCreate},
+		{Method: "GET", Path: "/users/{id}/edit", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userEdit},
+		{Method: "POST", Path: "/users/{id}", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userUpdate},
+		{Method: "POST", Path: "/users/{id}/tokens", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userTokenCreate},
+		{Method: "POST", Path: "/users/{id}/tokens/{token}/revoke", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userTokenRevoke},
 	}
 	return append(rs, s.accountRoutes()...)
 }
