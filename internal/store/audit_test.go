@@ -209,6 +209,7 @@ func TestAuditVerifyNamesTampering(t *testing.T) {
 		{"version deleted", []string{`DELETE FROM record_versions WHERE entity_id = 3 AND version = 2`}, 6, AuditVersion, "version 2 of testimony 3, sealed by entry 6, is missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			forEachEngine(t, func(t *testing.T, s *Store) {
 				buildChain(t, s)
 				for _, q := range tc.sql {

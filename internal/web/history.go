@@ -19,7 +19,7 @@ import (
 type historyKind struct {
 	entity      string
 	ui, api     string // path prefixes of the record, e.g. /testimonies and /api/v1/testimonies
-	show        string // the record's own page, with %d for the id
+	show        string // the record's own page, %d standing for the id
 	read, write domain.Permission
 	label       string // catalog prefix for field names (testimony.narrative, …)
 }
@@ -28,7 +28,8 @@ var historyKinds = []historyKind{
 	{store.EntityTestimony, "/testimonies", "/api/v1/testimonies", "/testimonies/%d", domain.PermTestimonyRead, domain.PermTestimonyWrite, "testimony"},
 	{store.EntityIncident, "/incidents", "/api/v1/incidents", "/incidents/%d", domain.PermIncidentRead, domain.PermIncidentWrite, "incident"},
 	{store.EntityCrossingPoint, "/crossing-points", "/api/v1/crossing-points", "/crossing-points/%d", domain.PermReferenceRead, domain.PermReferenceWrite, "crossing"},
-	{store.EntityPolicyEvent, "/timeline", "/api/v1/policy-events", "/timeline/%d/edit", domain.PermReferenceRead, domain.PermReferenceWrite, "crossing"},
+	// A policy event has no page of its own: it is a line of the timeline.
+	{store.EntityPolicyEvent, "/timeline", "/api/v1/policy-events", "/timeline", domain.PermReferenceRead, domain.PermReferenceWrite, "crossing"},
 	{store.EntityFigure, "/figures", "/api/v1/figures", "/figures/%d", domain.PermReferenceRead, domain.PermReferenceWrite, "figures"},
 	{store.EntityCase, "/cases", "/api/v1/cases", "/cases/%d", domain.PermCaseRead, domain.PermCaseWrite, "case"},
 	{store.EntityUser, "/users", "/api/v1/users", "/users/%d/edit", domain.PermUserAdmin, domain.PermUserAdmin, "user"},
