@@ -188,6 +188,7 @@ func noTrace(t *testing.T, newDir, keyFile string) {
 
 func TestBackupAndRestoreSQLite(t *testing.T) {
 	src := newInstance(t, "")
+	want := addSecured(t, src)
 	os.Symlink("/etc/passwd", filepath.Join(src.dir, app.BlobDir, "link"))
 	idFile, recipient := ageIdentity(t)
 	idFile2, recipient2 := ageIdentity(t)
@@ -196,7 +197,7 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "vigil.age")
 
 	code, out, errs := run(t, src.env(), "backup", "--data", src.dir, "--to", backup, "--recipient", recipient, "--recipients-file", recFile)
-	if code != 0 || !strings.Contains(out, "Backed up") || !strings.Contains(out, "3 evidence files") {
+	if code != 0 || !strings.Contains(out, "Backed up") || !strings.Contains(out, "5 evidence files") {
 		t.Fatalf("backup: %d %q %q", code, out, errs)
 	}
 	if !strings.Contains(errs, "left out link: not a regular file") {
@@ -224,6 +225,7 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 		sameData(t, before, dumpTables(t, dst))
 		sameBlobs(t, src.dir, dst.dir)
 		verifyAudit(t, dst)
+		checkSecured(t, dst, want)
 		// It is a working instance: the CLI opens it with the key it got.
 		if code, out, errs := run(t, dst.env(), "user", "list", "--data", dst.dir); code != 0 || !strings.Contains(out, "admin") {
 			t.Fatalf("user list on the restored instance: %d %q %q", code, out, errs)
@@ -353,6 +355,7 @@ func pgSchemaURL(t *testing.T) string {
 func TestMoveBetweenEngines(t *testing.T) {
 	pgURL := pgSchemaURL(t)
 	src := newInstance(t, "")
+	want := addSecured(t, src)
 	idFile, recipient := ageIdentity(t)
 	b1 := filepath.Join(t.TempDir(), "1.age")
 	if code, _, errs := run(t, src.env(), "backup", "--data", src.dir, "--to", b1, "--recipient", recipient); code != 0 {
@@ -367,6 +370,7 @@ func TestMoveBetweenEngines(t *testing.T) {
 	}
 	verifyAudit(t, pg)
 	sameBlobs(t, src.dir, pg.dir)
+	checkSecured(t, pg, want)
 	// A second restore into the same database is refused and changes nothing.
 	code, _, errs = run(t, map[string]string{"VIGIL_DATABASE_URL": pgURL}, "restore", "--from", b1, "--identity", idFile, "--data", filepath.Join(t.TempDir(), "x"), "--key-file", filepath.Join(t.TempDir(), "x.key"))
 	if code != 1 || !strings.Contains(errs, "already holds Vigil data") {
@@ -385,4 +389,5 @@ func TestMoveBetweenEngines(t *testing.T) {
 	sameData(t, before, dumpTables(t, back))
 	sameBlobs(t, src.dir, back.dir)
 	verifyAudit(t, back)
+	checkSecured(t, back, want)
 }
