@@ -417,9 +417,14 @@ func WriteBackupFile(ctx context.Context, path string, o BackupOptions) (*Backup
 		return nil, fmt.Errorf("cannot write the backup: %w", err)
 	}
 	// A hard link fails if path appeared meanwhile, where a rename would
-	// replace it.
+	// replace it; a file system without hard links gets the rename.
 	if err := os.Link(tmp.Name(), path); err != nil {
-		return nil, fmt.Errorf("cannot put the backup at %s: %w", path, err)
+		if _, serr := os.Lstat(path); serr == nil {
+			return nil, fmt.Errorf("%s appeared while the backup was written; the backup was not kept", path)
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return nil, fmt.Errorf("cannot put the backup at %s: %w", path, err)
+		}
 	}
 	ok = true
 	os.Remove(tmp.Name())
@@ -478,7 +483,7 @@ func readJSON(body io.Reader, limit int64, v any) error {
 	return nil
 }
 
-// OpenBackup decrypts a backup's header and returns a reader of its
+// openBackup decrypts a backup's header and returns a reader of its
 // archive. It finds a wrong identity, a file that is no age file, and a
 // file cut short (age authenticates the last chunk first) before anything
 // else is read.

@@ -80,6 +80,11 @@ func LoadDemo(ctx context.Context, svc *service.Service) ([]Login, error) {
 			return nil, fmt.Errorf("demo case %d: %w", i, err)
 		}
 	}
+	// Seal the loaded scenario with a signed checkpoint, so the demo shows
+	// from the start how an instance proves its history was not rewritten.
+	if _, err := svc.SignCheckpoint(ctx, sys); err != nil {
+		return nil, fmt.Errorf("demo checkpoint: %w", err)
+	}
 	return logins, nil
 }
 

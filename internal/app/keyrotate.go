@@ -172,7 +172,7 @@ func RotateKey(ctx context.Context, o RotateOptions) (res *RotateResult, err err
 		if err != nil {
 			return nil, fmt.Errorf("the copy under the new key does not open: %w", err)
 		}
-		err = rekeyContent(ctx, st, o, newKey, staging, res)
+		_, err = rekeyContent(ctx, st, o, newKey, staging, res)
 		if cerr := st.Close(); err == nil {
 			err = cerr
 		}
@@ -210,7 +210,8 @@ func RotateKey(ctx context.Context, o RotateOptions) (res *RotateResult, err err
 			st.Close()
 			return nil, err
 		}
-		if err := os.Mkdir(staging, 0o700); err == nil {
+		err = os.Mkdir(staging, 0o700)
+		if err == nil {
 			// PostgreSQL is changed in place: the marker goes first.
 			err = writeMarker(o.DataDir, pending, target)
 		}
@@ -218,14 +219,17 @@ func RotateKey(ctx context.Context, o RotateOptions) (res *RotateResult, err err
 			st.Close()
 			return nil, err
 		}
-		err = rekeyContent(ctx, st, o, newKey, staging, res)
-		if err == nil {
-			moving = true // the database now needs the new key
+		changed, err := rekeyContent(ctx, st, o, newKey, staging, res)
+		if changed {
+			moving = true // the database now needs the new key: keep it and the marker
 		}
 		if cerr := st.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
+			if changed {
+				return nil, fmt.Errorf("%w — the database already uses the new key, which is in %s; read %s", err, pending, filepath.Join(o.DataDir, RotationMarker))
+			}
 			return nil, err
 		}
 		if err := checkRotated(ctx, store.Config{DatabaseURL: o.DatabaseURL, Key: newKey}); err != nil {
@@ -266,13 +270,15 @@ func otherSessions(ctx context.Context, st *store.Store) (int, error) {
 
 // rekeyContent moves what lives inside the database (and the evidence
 // files it names) to the new key. st is opened with the old audit key.
-func rekeyContent(ctx context.Context, st *store.Store, o RotateOptions, newKey []byte, staging string, res *RotateResult) error {
+// changed reports that the database needs the new key from now on, even
+// when err says that something failed on the way.
+func rekeyContent(ctx context.Context, st *store.Store, o RotateOptions, newKey []byte, staging string, res *RotateResult) (changed bool, err error) {
 	if err := st.ResealAudit(ctx, newKey); err != nil {
-		return fmt.Errorf("the audit log cannot be moved to the new key: %w", err)
+		return false, fmt.Errorf("the audit log cannot be moved to the new key: %w", err)
 	}
 	svc := service.New(st)
 	svc.MasterKey, svc.DataDir = o.OldKey, o.DataDir
-	err := st.WithTx(ctx, func(tx *sql.Tx) error {
+	err = st.WithTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if res.MFASecrets, err = svc.ResealMFASecrets(ctx, tx, newKey); err != nil {
 			return err
@@ -285,13 +291,14 @@ func rekeyContent(ctx context.Context, st *store.Store, o RotateOptions, newKey 
 		// only the copy, which is thrown away.)
 		if o.DatabaseURL != "" {
 			if rerr := st.ResealAudit(ctx, o.OldKey); rerr != nil {
-				return fmt.Errorf("%w; and moving the audit log back to the old key failed too (%v): restore the last backup", err, rerr)
+				return true, fmt.Errorf("%w; and moving the audit log back to the old key failed too (%v)", err, rerr)
 			}
 		}
-		return err
+		return false, err
 	}
-	return st.AppendAudit(ctx, store.AuditEvent{Action: "key_rotate", Entity: "instance",
+	err = st.AppendAudit(ctx, store.AuditEvent{Action: "key_rotate", Entity: "instance",
 		Detail: map[string]any{"old_key_id": res.OldKeyID, "new_key_id": res.NewKeyID, "files": res.Files, "mfa_secrets": res.MFASecrets}})
+	return true, err
 }
 
 // rekeyEvidence re-encrypts every evidence file a record names into
@@ -310,9 +317,9 @@ func rekeyEvidence(ctx context.Context, st *store.Store, tx *sql.Tx, o RotateOpt
 		return err
 	}
 	type row struct {
-		id                              int64
+		id                               int64
 		sum, blob, strippedSum, stripped string
-		private                         []byte
+		private                          []byte
 	}
 	rows, err := tx.QueryContext(ctx, st.Rebind(`SELECT id, sha256, blob, stripped_sha256, stripped_blob, private FROM attachments ORDER BY id`))
 	if err != nil {
@@ -435,8 +442,13 @@ func moveRotated(o RotateOptions, ex *store.Exclusive, pending, target string) (
 		return err
 	}
 	if ex != nil {
+		// A hard link keeps the old file reachable without a moment in
+		// which there is no database; without hard links, two renames.
 		db := filepath.Join(data, store.DBFile)
 		err := os.Link(db, filepath.Join(old, store.DBFile))
+		if err != nil {
+			err = os.Rename(db, filepath.Join(old, store.DBFile))
+		}
 		if err == nil {
 			err = os.Rename(filepath.Join(staging, store.DBFile), db)
 		}
@@ -464,7 +476,7 @@ func moveRotated(o RotateOptions, ex *store.Exclusive, pending, target string) (
 	syncDir(data)
 	if o.NewKeyFile == "" {
 		os.Remove(target + ".old") // from a rotation that finished before
-		if err := os.Link(target, target+".old"); err != nil {
+		if err := writeKeyFile(target+".old", o.OldKey); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
@@ -49,6 +50,11 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	cfg, err := sf.config(env)
 	if err != nil {
 		return err
+	}
+	if *to != "-" && inside(cfg.DataDir, *to) {
+		// A backup beside the data is lost with it, and one under blobs
+		// would be copied into itself.
+		return usageError{"write the backup outside the data directory"}
 	}
 	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
@@ -132,4 +138,15 @@ func readIdentities(path string) ([]age.Identity, error) {
 		return nil, errors.New("the identity file " + path + " holds no age identity (AGE-SECRET-KEY-1..., as age-keygen writes it): " + err.Error())
 	}
 	return ids, nil
+}
+
+// inside reports whether path lies inside dir.
+func inside(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && filepath.IsLocal(rel)
 }

@@ -211,6 +211,9 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 	if code, _, errs := run(t, src.env(), "backup", "--data", src.dir, "--to", backup, "--recipient", recipient); code != 1 || !strings.Contains(errs, "already exists") {
 		t.Fatalf("backup over an existing file: %d %q", code, errs)
 	}
+	if code, _, errs := run(t, src.env(), "backup", "--data", src.dir, "--to", filepath.Join(src.dir, "blobs", "b.age"), "--recipient", recipient); code != 2 || !strings.Contains(errs, "outside the data directory") {
+		t.Fatalf("backup into the data directory: %d %q", code, errs)
+	}
 	before := dumpTables(t, src)
 
 	if code, out, errs := run(t, nil, "restore", "--from", backup, "--identity", idFile2, "--check"); code != 0 || !strings.Contains(out, "intact") {

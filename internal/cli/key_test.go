@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -319,6 +320,34 @@ func TestKeyRotatePostgres(t *testing.T) {
 	if code, _, errs := run(t, in.env(), "key", "rotate", "--data", in.dir); code != 1 || !strings.Contains(errs, "--force") {
 		t.Logf("without --force: %d %q (no other sessions at this moment)", code, errs)
 	}
+	// A file that does not decrypt stops the rotation after the audit
+	// chain was resealed in place: the chain is moved back to the old key.
+	blobs := filepath.Join(in.dir, app.BlobDir)
+	var victim string
+	filepath.WalkDir(blobs, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && len(d.Name()) == 64 {
+			victim = p
+		}
+		return nil
+	})
+	good, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(good)
+	bad[len(bad)-5] ^= 1
+	os.WriteFile(victim, bad, 0o600)
+	code, _, errs := run(t, in.env(), "key", "rotate", "--data", in.dir, "--force")
+	if code != 1 || !strings.Contains(errs, "does not decrypt") {
+		t.Fatalf("rotation over a damaged file: %d %q", code, errs)
+	}
+	os.WriteFile(victim, good, 0o600)
+	verifyAudit(t, in) // under the old key
+	checkSecured(t, in, want)
+	if _, err := os.Stat(filepath.Join(in.dir, app.RotationMarker)); err == nil {
+		t.Fatal("the undone rotation left its marker")
+	}
+
 	code, out, errs := run(t, in.env(), "key", "rotate", "--data", in.dir, "--force")
 	if code != 0 || !strings.Contains(out, "The audit chain, 2 evidence files") {
 		t.Fatalf("key rotate on PostgreSQL: %d %q %q", code, out, errs)
@@ -338,4 +367,52 @@ func TestKeyRotatePostgres(t *testing.T) {
 	}
 	verifyAudit(t, in)
 	checkSecured(t, in, want)
+}
+
+// TestKeyRotateStopsOnADamagedFile: a file that does not decrypt stops the
+// rotation before anything is moved, and the instance stays as it was.
+func TestKeyRotateStopsOnADamagedFile(t *testing.T) {
+	in := newInstance(t, "")
+	want := addSecured(t, in)
+	keyBefore := fileSum(t, in.keyFile)
+	before := dumpTables(t, in)
+	// Damage the stripped copy (the original must stay readable for the check below).
+	key, _ := app.ReadKeyFile(in.keyFile)
+	st, err := app.OpenStore(context.Background(), app.Config{DataDir: in.dir, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.GetAttachment(context.Background(), want.attachID)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(in.dir, app.BlobDir, a.StrippedBlob[:2], a.StrippedBlob)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-5] ^= 1
+	os.WriteFile(p, b, 0o600)
+
+	code, _, errs := run(t, in.env(), "key", "rotate", "--data", in.dir)
+	if code != 1 || !strings.Contains(errs, "does not decrypt") {
+		t.Fatalf("rotation over a damaged file: %d %q", code, errs)
+	}
+	if fileSum(t, in.keyFile) != keyBefore {
+		t.Fatal("the failed rotation changed the key file")
+	}
+	for _, p := range []string{filepath.Join(in.dir, ".rotate-new"), filepath.Join(in.dir, app.RotationMarker), in.keyFile + ".new"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("the failed rotation left %s behind", p)
+		}
+	}
+	after := dumpTables(t, in)
+	for name, d := range before {
+		if !bytes.Equal(d, after[name]) {
+			t.Errorf("the failed rotation changed table %s", name)
+		}
+	}
+	checkSecured(t, in, want)
+	verifyAudit(t, in)
 }

@@ -13,7 +13,7 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	from := fs.String("from", "", "the backup file")
 	identity := fs.String("identity", "", "the age identity file (AGE-SECRET-KEY-1...) of one of the backup's recipients")
 	data := fs.String("data", "", "data directory of the restored instance; it must be new or empty")
-	keyFile := fs.String("key-file", "", "where to write the instance key; default: under your config directory, as `vigil init` does")
+	keyFile := fs.String("key-file", "", "where to write the instance key (it must not exist); default: under your config directory, where vigil init puts keys")
 	check := fs.Bool("check", false, "only read and check the whole backup; write nothing")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -520,8 +520,8 @@ func (l *Loader) LoadTable(ctx context.Context, t DumpTable, r io.Reader) (int64
 // on PostgreSQL a database whose tables of these names hold rows is
 // refused before anything is written. A restore of SQLite into a
 // directory must be thrown away by the caller when Restore fails: the
-// file is written without a journal, because nobody else can see it yet
-// and it is twice as fast.
+// file is written without a journal (nobody else can see it yet, and a
+// failed restore is not resumed but started again).
 func Restore(ctx context.Context, cfg Config, tables []DumpTable, fn func(*Loader) error) error {
 	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
 		return pgRestore(ctx, cfg, tables, fn)
@@ -582,15 +582,6 @@ func sqliteRestore(ctx context.Context, cfg Config, tables []DumpTable, fn func(
 		return err
 	}
 	l := newLoader("sqlite", all, tables)
-	// The new database is empty but for rows a migration seeded; the
-	// backup's own rows replace them.
-	for _, t := range tables {
-		if _, ok := l.target[t.Name]; ok {
-			if err := db.Exec("DELETE FROM " + quoteIdent(t.Name)); err != nil {
-				return err
-			}
-		}
-	}
 	// Triggers would act on rows that already carry their consequences
 	// (an index entry, a version, an audit entry): they are set aside
 	// while loading and put back afterwards, in the same transaction.
@@ -605,6 +596,15 @@ func sqliteRestore(ctx context.Context, cfg Config, tables []DumpTable, fn func(
 	for i := 0; i < len(triggers); i += 2 {
 		if err := db.Exec("DROP TRIGGER " + quoteIdent(triggers[i])); err != nil {
 			return err
+		}
+	}
+	// The new database is empty but for rows a migration seeded; the
+	// backup's own rows replace them.
+	for _, t := range tables {
+		if _, ok := l.target[t.Name]; ok {
+			if err := db.Exec("DELETE FROM " + quoteIdent(t.Name)); err != nil {
+				return err
+			}
 		}
 	}
 	l.load = func(ctx context.Context, t DumpTable, _ tableInfo, r io.Reader) (int64, error) {

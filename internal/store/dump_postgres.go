@@ -438,12 +438,6 @@ func pgRestore(ctx context.Context, cfg Config, tables []DumpTable, fn func(*Loa
 		if err := refuseData("the PostgreSQL database", full, seeded); err != nil {
 			return err
 		}
-		for _, name := range full {
-			// Rows a migration seeded; the backup's rows replace them.
-			if _, err := pc.Exec(ctx, "DELETE FROM "+quoteIdent(name)); err != nil {
-				return err
-			}
-		}
 		for _, t := range inDump {
 			// Triggers would act on rows that already carry their
 			// consequences; foreign keys stay checked.
@@ -451,6 +445,12 @@ func pgRestore(ctx context.Context, cfg Config, tables []DumpTable, fn func(*Loa
 				if _, err := pc.Exec(ctx, "ALTER TABLE "+quoteIdent(t.Name)+" DISABLE TRIGGER USER"); err != nil {
 					return err
 				}
+			}
+		}
+		for _, name := range full {
+			// Rows a migration seeded; the backup's rows replace them.
+			if _, err := pc.Exec(ctx, "DELETE FROM "+quoteIdent(name)); err != nil {
+				return err
 			}
 		}
 		l.load = func(ctx context.Context, t DumpTable, into tableInfo, r io.Reader) (int64, error) {

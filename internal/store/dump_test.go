@@ -417,6 +417,16 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 				if err != nil || len(got) != 1 {
 					t.Fatalf("search after restore: %v %d", err, len(got))
 				}
+				// The index follows later changes: its triggers are back.
+				if _, err := dst.DB().ExecContext(ctx, dst.Rebind("UPDATE testimonies SET narrative = ? WHERE id = 3"), "a zebra crossed"); err != nil {
+					t.Fatal(err)
+				}
+				if got, _, err := dst.ListTestimonies(ctx, TestimonyFilter{Query: "zebra"}, domain.Page{Limit: 10}); err != nil || len(got) != 1 {
+					t.Fatalf("search after an update on the restored database: %v %d", err, len(got))
+				}
+				if got, _, err := dst.ListTestimonies(ctx, TestimonyFilter{Query: "plain"}, domain.Page{Limit: 10}); err != nil || len(got) != 0 {
+					t.Fatalf("the index kept the old text: %v %d", err, len(got))
+				}
 				var sessions int
 				if err := dst.DB().QueryRowContext(ctx, "SELECT count(*) FROM sessions").Scan(&sessions); err != nil || sessions != 0 {
 					t.Fatalf("sessions after restore: %d %v", sessions, err)

@@ -193,10 +193,10 @@ func (lr *lineReader) next() ([]byte, error) {
 
 // rowDecoder parses rows written by rowEncoder.
 type rowDecoder struct {
-	vals []dumpValue
-	spans []span // where each text or blob value lies in scratch
+	vals    []dumpValue
+	spans   []span // where each text or blob value lies in scratch
 	scratch []byte
-	p []byte // the rest of the line being parsed
+	p       []byte // the rest of the line being parsed
 }
 
 type span struct{ start, end int }
