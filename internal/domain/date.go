@@ -156,6 +156,9 @@ func FuzzyFromText(s, precision string) (FuzzyDate, error) {
 		return FuzzyDate{Precision: Unknown}, nil
 	}
 	if a, b, ok := strings.Cut(s, ".."); ok {
+		if strings.TrimSpace(a) == "" || strings.TrimSpace(b) == "" {
+			return FuzzyDate{}, fmt.Errorf("%q: give both ends of the range, e.g. 2023-11-01..2023-11-30", s)
+		}
 		from, err := ParseDate(a)
 		if err != nil {
 			return FuzzyDate{}, err

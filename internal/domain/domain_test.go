@@ -43,6 +43,8 @@ func TestFuzzyFromText(t *testing.T) {
 		{"2023-11-31", "", "", "", "", true},
 		{"23", "", "", "", "", true},
 		{"2023-11-01..x", "", "", "", "", true},
+		{"..", "", "", "", "", true},
+		{"2023-11-01..", "", "", "", "", true},
 	} {
 		f, err := FuzzyFromText(tc.in, tc.prec)
 		if (err != nil) != tc.wantErr {
