@@ -31,13 +31,24 @@ var DefaultParams = Params{Memory: 64 * 1024, Time: 2, Threads: 1}
 // TestParams are cheap parameters for tests only.
 var TestParams = Params{Memory: 1024, Time: 1, Threads: 1}
 
+// hashSlots lets one argon2id computation run at a time. Each takes 64 MiB:
+// unbounded, a burst of logins would multiply that and push the server far
+// past its memory budget; in turn, logins queue for a few tens of ms.
+var hashSlots = make(chan struct{}, 1)
+
+func argon(pw string, salt []byte, p Params, n uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n)
+}
+
 // HashPassword returns a PHC-format argon2id hash of pw with a random salt.
 func HashPassword(pw string, p Params) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, 32)
+	key := argon(pw, salt, p, 32)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -69,7 +80,7 @@ func CheckPassword(pw, hash string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, ErrBadHash
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := argon(pw, salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
