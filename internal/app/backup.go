@@ -40,10 +40,25 @@ import (
 //	header    BackupManifest without counts or hashes, so a restore can
 //	          refuse an incompatible backup before it writes anything
 //	key       the 32-byte instance key (see below)
-//	table*    one per table: its rows as JSON Lines (store.Snapshot)
+//	database  payload "sqlite-file": the SQLite database file, still
+//	          encrypted with the instance key, as a stream of writes
+//	          (store.CopySQLite)
+//	table*    payload "logical": one per table, its rows as JSON Lines
+//	          (store.Snapshot)
 //	blob*     one per file under DATA/blobs, as opaque bytes
-//	manifest  BackupManifest with every table's row count and SHA-256 and
-//	          every file's size and SHA-256
+//	manifest  BackupManifest with the database file's size and its
+//	          stream's SHA-256, or every table's row count and SHA-256,
+//	          and every file's size and SHA-256
+//
+// An SQLite instance is backed up as its database file (PayloadSQLiteFile):
+// restoring it into SQLite is about as fast as copying a file, where
+// loading rows into indexed tables and rebuilding the search index takes
+// some thirty times longer; the copy streams straight from SQLite's online
+// backup into the archive, never lying on a disk. Restoring it into
+// PostgreSQL goes through a temporary copy of the file (encrypted, as the
+// database is), dumped table by table into the new database.
+// A PostgreSQL instance, or an SQLite one backed up with Logical, is backed
+// up as rows (PayloadLogical), which load into either engine.
 //
 // age authenticates every 64 KiB of the stream and its end, so a changed,
 // cut or reordered byte fails decryption; the manifest's hashes, the
@@ -52,15 +67,23 @@ import (
 //
 // The backup carries the instance key. The audit chain's MAC and
 // checkpoint keys, the evidence files' key and the second-factor secrets'
-// key are all derived from it, so a restore that kept the data but not the
-// key would leave a chain that cannot be verified and files that cannot be
-// read. The restored instance therefore uses the original key (in a new
-// key file); `vigil key rotate` gives it a new one afterwards. Whoever holds
-// an age identity the backup was made for holds the whole instance: keep
-// those identities as carefully as the instance key itself.
+// key are all derived from it (and an SQLite database file is encrypted
+// with it), so a restore that kept the data but not the key would leave a
+// chain that cannot be verified and files that cannot be read. The
+// restored instance therefore uses the original key (in a new key file);
+// `vigil key rotate` gives it a new one afterwards. Whoever holds an age
+// identity the backup was made for holds the whole instance: keep those
+// identities as carefully as the instance key itself.
 
-// BackupFormat is the version of the archive inside a backup.
-const BackupFormat = 1
+// BackupFormat is the version of the archive inside a backup. Format 1
+// knew only logical payloads; this version reads it too.
+const BackupFormat = 2
+
+// The kinds of payload a backup holds.
+const (
+	PayloadSQLiteFile = "sqlite-file" // the SQLite database file
+	PayloadLogical    = "logical"     // every table's rows
+)
 
 const (
 	backupMagic = "VIGIL-BACKUP 1\n"
@@ -86,7 +109,9 @@ func damaged(format string, args ...any) error {
 
 // BackupManifest describes a backup.
 type BackupManifest struct {
-	Format    int       `json:"format"`
+	Format int `json:"format"`
+	// Payload is PayloadSQLiteFile or PayloadLogical (empty in format 1).
+	Payload   string    `json:"payload,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	Vigil     string    `json:"vigil_version,omitempty"`
 	Engine    string    `json:"engine"` // sqlite or postgres: where it came from
@@ -94,8 +119,19 @@ type BackupManifest struct {
 	KeyID      string              `json:"key_id"`
 	Migrations []ManifestMigration `json:"migrations"`
 	Skipped    []string            `json:"skipped_tables,omitempty"`
-	Tables     []ManifestTable     `json:"tables"`
+	Tables     []ManifestTable     `json:"tables,omitempty"`   // logical
+	Database   *ManifestDatabase   `json:"database,omitempty"` // sqlite-file
 	Blobs      []ManifestBlob      `json:"blobs,omitempty"`
+}
+
+// IsSQLiteFile reports whether the backup holds an SQLite database file.
+func (m *BackupManifest) IsSQLiteFile() bool { return m.Payload == PayloadSQLiteFile }
+
+// ManifestDatabase is the SQLite database file of a backup.
+type ManifestDatabase struct {
+	Size   int64  `json:"size"`   // of the file
+	Stream int64  `json:"stream"` // bytes of its file stream in the backup
+	SHA256 string `json:"sha256"` // of the stream
 }
 
 // ManifestMigration is one schema version the source database had.
@@ -126,7 +162,7 @@ func KeyID(key []byte) string {
 }
 
 type entryHeader struct {
-	Entry string `json:"entry"` // header, key, table, blob, manifest
+	Entry string `json:"entry"` // header, key, database, table, blob, manifest
 	Name  string `json:"name,omitempty"`
 }
 
@@ -142,6 +178,13 @@ func (c *chunkWriter) Write(p []byte) (int, error) {
 		n := min(len(p), maxChunk)
 		if _, err := c.w.Write(binary.AppendUvarint(c.tmp[:0], uint64(n))); err != nil {
 			return written, err
+		}
+		if n >= c.w.Size() {
+			// Flushed first, the buffer hands a large piece straight to
+			// the writer below instead of copying it.
+			if err := c.w.Flush(); err != nil {
+				return written, err
+			}
 		}
 		if _, err := c.w.Write(p[:n]); err != nil {
 			return written, err
@@ -214,6 +257,12 @@ type BackupOptions struct {
 	Recipients []age.Recipient
 	Version    string // of the program, recorded in the manifest
 	Now        func() time.Time
+	// Logical backs up an SQLite instance as rows, as a PostgreSQL one
+	// always is, instead of as its database file. It is slower to restore,
+	// but it can be read without SQLite, and it carries nothing of rows
+	// deleted earlier that the database file may still hold in its free
+	// space.
+	Logical bool
 }
 
 // BackupResult tells what a backup holds.
@@ -236,8 +285,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // WriteBackup writes a backup to w. The database is read in one snapshot
-// while the server may go on writing; evidence files are copied while the
-// snapshot is held, so every file the backed-up rows refer to is there
+// while the server may go on writing; evidence files are listed after the
+// snapshot was taken, so every file the backed-up rows refer to is there
 // (files never change once written: they are content-addressed).
 func WriteBackup(ctx context.Context, w io.Writer, o BackupOptions) (*BackupResult, error) {
 	if len(o.Recipients) == 0 {
@@ -256,24 +305,72 @@ func WriteBackup(ctx context.Context, w io.Writer, o BackupOptions) (*BackupResu
 	}
 	bw := bufio.NewWriterSize(aw, 256<<10)
 	res := &BackupResult{}
-	err = o.Store.Snapshot(ctx, func(sn *store.Snapshot) error {
-		m := &BackupManifest{Format: BackupFormat, CreatedAt: o.Now().UTC().Truncate(time.Millisecond), Vigil: o.Version,
-			Engine: sn.Engine(), KeyID: KeyID(o.Key), Skipped: sn.Skipped()}
-		for _, mg := range sn.Migrations() {
-			m.Migrations = append(m.Migrations, ManifestMigration{Version: mg.Version, Name: mg.Name})
-		}
+	if o.Store.Dialect() == "sqlite" && !o.Logical {
+		err = writeSQLiteFile(ctx, bw, o, res)
+	} else {
+		err = writeLogical(ctx, bw, o, res)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	if err := aw.Close(); err != nil {
+		return nil, err
+	}
+	res.Bytes = cw.n
+	return res, nil
+}
+
+// writeStart writes the magic, the header (m as it is now) and the key.
+func writeStart(bw *bufio.Writer, m *BackupManifest, key []byte) error {
+	if _, err := bw.WriteString(backupMagic); err != nil {
+		return err
+	}
+	header := *m
+	header.Tables = slices.Clone(m.Tables)
+	if err := writeEntry(bw, entryHeader{Entry: "header"}, func(w io.Writer) error { return json.NewEncoder(w).Encode(header) }); err != nil {
+		return err
+	}
+	return writeEntry(bw, entryHeader{Entry: "key"}, func(w io.Writer) error { _, err := w.Write(key); return err })
+}
+
+// writeEnd writes the evidence files, the manifest and the end marker.
+func writeEnd(ctx context.Context, bw *bufio.Writer, o BackupOptions, m *BackupManifest, res *BackupResult) error {
+	blobs, warnings, err := writeBlobs(ctx, bw, filepath.Join(o.DataDir, BlobDir))
+	if err != nil {
+		return err
+	}
+	m.Blobs, res.Warnings = blobs, warnings
+	if err := writeEntry(bw, entryHeader{Entry: "manifest"}, func(w io.Writer) error { return json.NewEncoder(w).Encode(m) }); err != nil {
+		return err
+	}
+	if _, err := bw.WriteString(backupEnd); err != nil {
+		return err
+	}
+	res.Manifest = m
+	return nil
+}
+
+func (o BackupOptions) manifest(engine string, migrations []store.Migration, skipped []string, payload string) *BackupManifest {
+	m := &BackupManifest{Format: BackupFormat, Payload: payload, CreatedAt: o.Now().UTC().Truncate(time.Millisecond), Vigil: o.Version,
+		Engine: engine, KeyID: KeyID(o.Key), Skipped: skipped}
+	for _, mg := range migrations {
+		m.Migrations = append(m.Migrations, ManifestMigration{Version: mg.Version, Name: mg.Name})
+	}
+	return m
+}
+
+// writeLogical backs up every table's rows from one snapshot; the
+// evidence files are copied while the snapshot is held.
+func writeLogical(ctx context.Context, bw *bufio.Writer, o BackupOptions, res *BackupResult) error {
+	return o.Store.Snapshot(ctx, func(sn *store.Snapshot) error {
+		m := o.manifest(sn.Engine(), sn.Migrations(), sn.Skipped(), PayloadLogical)
 		for _, t := range sn.Tables() {
 			m.Tables = append(m.Tables, ManifestTable{Name: t.Name, Columns: t.Columns})
 		}
-		if _, err := bw.WriteString(backupMagic); err != nil {
-			return err
-		}
-		header := *m
-		header.Tables = slices.Clone(m.Tables)
-		if err := writeEntry(bw, entryHeader{Entry: "header"}, func(w io.Writer) error { return json.NewEncoder(w).Encode(header) }); err != nil {
-			return err
-		}
-		if err := writeEntry(bw, entryHeader{Entry: "key"}, func(w io.Writer) error { _, err := w.Write(o.Key); return err }); err != nil {
+		if err := writeStart(bw, m, o.Key); err != nil {
 			return err
 		}
 		for i := range m.Tables {
@@ -289,31 +386,62 @@ func WriteBackup(ctx context.Context, w io.Writer, o BackupOptions) (*BackupResu
 			}
 			t.SHA256 = hex.EncodeToString(h.Sum(nil))
 		}
-		blobs, warnings, err := writeBlobs(ctx, bw, filepath.Join(o.DataDir, BlobDir))
+		return writeEnd(ctx, bw, o, m, res)
+	})
+}
+
+// writeSQLiteFile backs up the SQLite database file: SQLite's online
+// backup writes a consistent copy of it as a file stream into the
+// database entry; the stream is encrypted by age and hashed by other
+// goroutines while SQLite goes on copying (hashPipe). The evidence files
+// are listed after the copy's snapshot was taken.
+func writeSQLiteFile(ctx context.Context, bw *bufio.Writer, o BackupOptions, res *BackupResult) error {
+	var m *BackupManifest
+	out := &lazyWriter{}
+	begin := func(migrations []store.Migration, skipped []string) error {
+		m = o.manifest("sqlite", migrations, skipped, PayloadSQLiteFile)
+		if err := writeStart(bw, m, o.Key); err != nil {
+			return err
+		}
+		line, err := json.Marshal(entryHeader{Entry: "database"})
 		if err != nil {
 			return err
 		}
-		m.Blobs, res.Warnings = blobs, warnings
-		if err := writeEntry(bw, entryHeader{Entry: "manifest"}, func(w io.Writer) error { return json.NewEncoder(w).Encode(m) }); err != nil {
+		if _, err := bw.Write(append(line, '\n')); err != nil {
 			return err
 		}
-		if _, err := bw.WriteString(backupEnd); err != nil {
-			return err
-		}
-		res.Manifest = m
+		out.p = newHashPipe(&chunkWriter{w: bw})
 		return nil
-	})
+	}
+	cp, err := o.Store.CopySQLite(ctx, o.Key, out, store.CopyOptions{Begin: begin})
+	if out.p == nil {
+		if err == nil {
+			err = errors.New("it did not start")
+		}
+		return fmt.Errorf("cannot copy the database: %w", err)
+	}
+	n, sum, cerr := out.p.Close() // also when the copy failed: bw is free again only after this
+	if err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("cannot copy the database: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
-		return nil, err
+	if err := bw.WriteByte(0); err != nil { // the end of the entry's body
+		return err
 	}
-	if err := aw.Close(); err != nil {
-		return nil, err
+	m.Database = &ManifestDatabase{Size: cp.Size, Stream: n, SHA256: sum}
+	return writeEnd(ctx, bw, o, m, res)
+}
+
+// lazyWriter writes to a hashPipe made once the copy has begun.
+type lazyWriter struct{ p *hashPipe }
+
+func (l *lazyWriter) Write(b []byte) (int, error) {
+	if l.p == nil {
+		return 0, errors.New("the copy wrote before it began")
 	}
-	res.Bytes = cw.n
-	return res, nil
+	return l.p.Write(b)
 }
 
 func writeEntry(bw *bufio.Writer, h entryHeader, body func(w io.Writer) error) error {
@@ -513,11 +641,12 @@ func openBackup(src io.ReaderAt, size int64, ids []age.Identity) (*archiveReader
 // backupReader reads a backup's entries in order and checks them against
 // its manifest.
 type backupReader struct {
-	a      *archiveReader
-	header BackupManifest
-	key    []byte
-	tables []ManifestTable // as read, with counts and hashes
-	blobs  []ManifestBlob
+	a        *archiveReader
+	header   BackupManifest
+	key      []byte
+	tables   []ManifestTable // as read, with counts and hashes
+	database *ManifestDatabase
+	blobs    []ManifestBlob
 }
 
 func readBackupStart(src io.ReaderAt, size int64, ids []age.Identity) (*backupReader, error) {
@@ -533,8 +662,17 @@ func readBackupStart(src io.ReaderAt, size int64, ids []age.Identity) (*backupRe
 	if err := readJSON(body, maxManifest, &br.header); err != nil {
 		return nil, err
 	}
-	if br.header.Format != BackupFormat {
-		return nil, fmt.Errorf("this backup has format %d, which this version of Vigil cannot read", br.header.Format)
+	h := &br.header
+	switch {
+	case h.Format == 1 && h.Payload == "":
+		h.Payload = PayloadLogical // format 1 had no other kind
+	case h.Format != BackupFormat && h.Format != 1:
+		return nil, fmt.Errorf("this backup has format %d, which this version of Vigil cannot read", h.Format)
+	case h.Payload != PayloadLogical && h.Payload != PayloadSQLiteFile:
+		return nil, fmt.Errorf("this backup holds a payload of kind %q, which this version of Vigil cannot read", h.Payload)
+	}
+	if h.IsSQLiteFile() && (h.Engine != "sqlite" || len(h.Tables) > 0) {
+		return nil, damaged("its header does not describe an SQLite database file")
 	}
 	if body, err = a.expectEntry("key"); err != nil {
 		return nil, err
@@ -566,10 +704,19 @@ func (br *backupReader) dumpTables() []store.DumpTable {
 	return out
 }
 
-// readRest reads the entries after the key: each table is given to
-// table, each file to blob; then the manifest, which must agree with the
-// header and with every hash and count, and the end marker.
-func (br *backupReader) readRest(table func(t store.DumpTable, r io.Reader) (int64, error), blob func(path string, r io.Reader) error) (*BackupManifest, error) {
+// entryHandlers receive the entries of a backup after its key. A handler
+// of a kind that the backup's payload does not hold may be nil.
+type entryHandlers struct {
+	table    func(t store.DumpTable, r io.Reader) (int64, error)
+	database func(r io.Reader) (size int64, err error) // a file stream
+	blob     func(path string, r io.Reader) error
+}
+
+// readRest reads the entries after the key, giving each to its handler;
+// then the manifest, which must agree with the header and with every hash
+// and count, and the end marker. Nothing a handler wrote may be used
+// before readRest has returned without error.
+func (br *backupReader) readRest(hs entryHandlers) (*BackupManifest, error) {
 	for {
 		h, body, err := br.a.next()
 		if err != nil {
@@ -578,36 +725,70 @@ func (br *backupReader) readRest(table func(t store.DumpTable, r io.Reader) (int
 		switch h.Entry {
 		case "table":
 			t, ok := br.tableOf(h.Name)
-			if !ok {
+			if !ok || br.header.IsSQLiteFile() {
 				return nil, damaged("it holds a table %q that its header does not list", h.Name)
 			}
-			hs := sha256.New()
-			tee := io.TeeReader(body, hs)
-			n, err := table(t, tee)
+			sum := sha256.New()
+			tee := io.TeeReader(body, sum)
+			n, err := hs.table(t, tee)
 			if err != nil {
 				return nil, err
 			}
 			if err := drained(tee); err != nil {
 				return nil, err
 			}
-			br.tables = append(br.tables, ManifestTable{Name: t.Name, Columns: t.Columns, Rows: n, SHA256: hex.EncodeToString(hs.Sum(nil))})
+			br.tables = append(br.tables, ManifestTable{Name: t.Name, Columns: t.Columns, Rows: n, SHA256: hex.EncodeToString(sum.Sum(nil))})
+		case "database":
+			if !br.header.IsSQLiteFile() || br.database != nil || len(br.blobs) > 0 {
+				return nil, damaged("it holds a database file where its header does not say so")
+			}
+			// The stream is hashed in one goroutine and written out in
+			// another while this one decrypts the next piece.
+			pr, pw := io.Pipe()
+			type applied struct {
+				size int64
+				err  error
+			}
+			done := make(chan applied, 1)
+			go func() {
+				size, err := hs.database(pr)
+				pr.CloseWithError(errStopped)
+				done <- applied{size, err}
+			}()
+			n, sum, err := copyHashed(pw, body)
+			pw.CloseWithError(err)
+			a := <-done
+			switch {
+			case err != nil && !errors.Is(err, errStopped):
+				return nil, err // the backup itself could not be read
+			case errors.Is(a.err, store.ErrFileStream):
+				return nil, damaged("%v", a.err)
+			case a.err != nil:
+				return nil, a.err
+			case err != nil:
+				return nil, err
+			}
+			br.database = &ManifestDatabase{Size: a.size, Stream: n, SHA256: sum}
 		case "blob":
 			if _, err := blobPath(h.Name); err != nil {
 				return nil, err
 			}
-			hs := sha256.New()
-			cr := &countingReader{r: io.TeeReader(body, hs)}
-			if err := blob(h.Name, cr); err != nil {
+			sum := sha256.New()
+			cr := &countingReader{r: io.TeeReader(body, sum)}
+			if err := hs.blob(h.Name, cr); err != nil {
 				return nil, err
 			}
 			if _, err := io.Copy(io.Discard, cr); err != nil {
 				return nil, err
 			}
-			br.blobs = append(br.blobs, ManifestBlob{Path: h.Name, Size: cr.n, SHA256: hex.EncodeToString(hs.Sum(nil))})
+			br.blobs = append(br.blobs, ManifestBlob{Path: h.Name, Size: cr.n, SHA256: hex.EncodeToString(sum.Sum(nil))})
 		case "manifest":
 			var m BackupManifest
 			if err := readJSON(body, maxManifest, &m); err != nil {
 				return nil, err
+			}
+			if m.Format == 1 && m.Payload == "" {
+				m.Payload = PayloadLogical
 			}
 			if err := br.check(&m); err != nil {
 				return nil, err
@@ -625,6 +806,9 @@ func (br *backupReader) readRest(table func(t store.DumpTable, r io.Reader) (int
 		}
 	}
 }
+
+// errStopped ends a copy whose consumer has returned.
+var errStopped = errors.New("the restore stopped reading the database file")
 
 // drained checks that a table's consumer read its whole body: rows left
 // unread would be counted in the hash but missing from the database.
@@ -650,7 +834,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // check compares the manifest with the header and with what was read.
 func (br *backupReader) check(m *BackupManifest) error {
 	h := br.header
-	if m.Format != h.Format || m.Engine != h.Engine || m.KeyID != h.KeyID || !m.CreatedAt.Equal(h.CreatedAt) ||
+	if m.Format != h.Format || m.Payload != h.Payload || m.Engine != h.Engine || m.KeyID != h.KeyID || !m.CreatedAt.Equal(h.CreatedAt) ||
 		!slices.Equal(m.Migrations, h.Migrations) || len(m.Tables) != len(h.Tables) {
 		return damaged("its manifest does not match its header")
 	}
@@ -672,6 +856,14 @@ func (br *backupReader) check(m *BackupManifest) error {
 		case got.Rows != t.Rows:
 			return damaged("table %s has %d rows where its manifest lists %d", t.Name, got.Rows, t.Rows)
 		}
+	}
+	switch {
+	case h.IsSQLiteFile() && (m.Database == nil || br.database == nil):
+		return damaged("its database file is missing")
+	case !h.IsSQLiteFile() && m.Database != nil:
+		return damaged("its manifest lists a database file where its header does not")
+	case m.Database != nil && *m.Database != *br.database:
+		return damaged("its database file does not match its size and SHA-256 in the manifest")
 	}
 	if len(br.blobs) != len(m.Blobs) {
 		return damaged("it holds %d evidence files where its manifest lists %d", len(br.blobs), len(m.Blobs))
@@ -717,12 +909,18 @@ type RestoreResult struct {
 	Manifest *BackupManifest
 	KeyFile  string
 	Audit    *store.AuditReport // the restored audit chain, verified
+	// Loaded lists the rows loaded into each table when a database file
+	// was restored into PostgreSQL.
+	Loaded []store.TableRows
 }
 
-// RestoreBackup restores a backup into a new instance. Nothing is left
-// behind when it fails: the database and the files are prepared in a
-// temporary folder beside DataDir that takes its name only at the end (and
-// on PostgreSQL in one transaction), and the key file is removed again.
+// RestoreBackup restores a backup into a new instance. A backup of rows is
+// loaded into either engine; a backup of an SQLite database file becomes
+// the new SQLite database as it is, or reaches PostgreSQL through a
+// temporary copy loaded table by table. Nothing is left behind when it
+// fails: the database and the files are prepared in a temporary folder
+// beside DataDir that takes its name only at the end (and on PostgreSQL in
+// one transaction), and the key file is removed again.
 func RestoreBackup(ctx context.Context, o RestoreOptions) (_ *RestoreResult, err error) {
 	engine := "sqlite"
 	if o.DatabaseURL != "" {
@@ -751,9 +949,11 @@ func RestoreBackup(ctx context.Context, o RestoreOptions) (_ *RestoreResult, err
 	}
 	res := &RestoreResult{}
 	if o.CheckOnly {
-		m, err := br.readRest(func(_ store.DumpTable, r io.Reader) (int64, error) {
-			return countLines(r)
-		}, func(string, io.Reader) error { return nil })
+		m, err := br.readRest(entryHandlers{
+			table:    func(_ store.DumpTable, r io.Reader) (int64, error) { return countLines(r) },
+			database: store.CheckFileStream,
+			blob:     func(string, io.Reader) error { return nil },
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -762,6 +962,13 @@ func RestoreBackup(ctx context.Context, o RestoreOptions) (_ *RestoreResult, err
 	}
 	if err := checkMigrations(br.header.Migrations, engine); err != nil {
 		return nil, err
+	}
+	if br.header.IsSQLiteFile() && engine == "postgres" {
+		// Loading into PostgreSQL starts only after the whole backup was
+		// read; a database that holds data is better refused before.
+		if err := store.CheckRestoreTarget(ctx, store.Config{DatabaseURL: o.DatabaseURL}); err != nil {
+			return nil, err
+		}
 	}
 
 	// The key file first: it is what the user must not lose, and a
@@ -805,16 +1012,33 @@ func RestoreBackup(ctx context.Context, o RestoreOptions) (_ *RestoreResult, err
 		return nil, err
 	}
 	blobRoot := filepath.Join(tmp, BlobDir)
+	blob := func(p string, r io.Reader) error { return restoreBlob(blobRoot, p, r) }
 	cfg := store.Config{Dir: tmp, Key: br.key, DatabaseURL: o.DatabaseURL}
-	err = store.Restore(ctx, cfg, br.dumpTables(), func(l *store.Loader) error {
-		m, err := br.readRest(func(t store.DumpTable, r io.Reader) (int64, error) {
-			return l.LoadTable(ctx, t, r)
-		}, func(p string, r io.Reader) error {
-			return restoreBlob(blobRoot, p, r)
+	switch {
+	case !br.header.IsSQLiteFile():
+		err = store.Restore(ctx, cfg, br.dumpTables(), func(l *store.Loader) error {
+			m, err := br.readRest(entryHandlers{
+				table: func(t store.DumpTable, r io.Reader) (int64, error) { return l.LoadTable(ctx, t, r) },
+				blob:  blob,
+			})
+			res.Manifest = m
+			return err
 		})
-		res.Manifest = m
-		return err
-	})
+	case engine == "sqlite":
+		// The file becomes the new instance's database as it is: it is
+		// encrypted with the instance key the backup carries. It is
+		// opened only below, after the manifest has vouched for it.
+		path := filepath.Join(tmp, store.DBFile)
+		res.Manifest, err = br.readRest(entryHandlers{
+			database: func(r io.Reader) (int64, error) { return store.WriteSQLiteFile(path, r) },
+			blob:     blob,
+		})
+		if err == nil {
+			_, err = store.EmptySkippedTables(ctx, path, br.key)
+		}
+	default:
+		res.Manifest, res.Loaded, err = restoreFileToPostgres(ctx, br, cfg, absData, blob)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -847,6 +1071,40 @@ func RestoreBackup(ctx context.Context, o RestoreOptions) (_ *RestoreResult, err
 		return nil, fmt.Errorf("cannot write the audit log of the restored instance: %w", err)
 	}
 	return res, nil
+}
+
+// restoreFileToPostgres restores a backup of an SQLite database file into
+// PostgreSQL: the file is written to a temporary folder beside the new
+// data directory (it stays encrypted with the instance key there), checked
+// against the manifest with the rest of the backup, opened, and loaded
+// into PostgreSQL table by table; then it is removed.
+func restoreFileToPostgres(ctx context.Context, br *backupReader, cfg store.Config, absData string,
+	blob func(string, io.Reader) error) (*BackupManifest, []store.TableRows, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(absData), "."+filepath.Base(absData)+".restoring-db-*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot make a folder for the database file: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	m, err := br.readRest(entryHandlers{
+		database: func(r io.Reader) (int64, error) { return store.WriteSQLiteFile(filepath.Join(dir, store.DBFile), r) },
+		blob:     blob,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Opening runs the migrations this program has and the backup lacks
+	// on the temporary copy, so its rows have the shape the new database
+	// expects (a logical backup of an older schema gets only defaults).
+	src, err := store.Open(ctx, store.Config{Dir: dir, Key: br.key})
+	if err != nil {
+		return nil, nil, fmt.Errorf("the database file in the backup does not open: %w", err)
+	}
+	defer src.Close()
+	loaded, err := src.TransferTo(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, loaded, nil
 }
 
 // checkMigrations refuses a backup from a schema this program does not

@@ -22,13 +22,16 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runBackup(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "backup", "backup --data DIR --to FILE --recipient AGE_PUBLIC_KEY [--recipient ...] [--recipients-file FILE]")
+	fs := newFlags(env, "backup", "backup --data DIR --to FILE --recipient AGE_PUBLIC_KEY [--recipient ...] [--recipients-file FILE] [--logical]")
 	var sf storeFlags
 	sf.register(fs, env)
 	var recipients, recipientFiles listFlag
 	to := fs.String("to", "", "the backup file to write (it must not exist); - writes to standard output")
 	fs.Var(&recipients, "recipient", "an age public key (age1...) the backup is encrypted to; repeat for several")
 	fs.Var(&recipientFiles, "recipients-file", "a file of age public keys, one per line (as age-keygen -y prints them); repeatable")
+	logical := fs.Bool("logical", false, "SQLite: back up the records as rows instead of the database file. Restoring takes far longer, "+
+		"but the rows can be read without SQLite, and nothing of earlier deleted records that the file's free space may still hold comes along. "+
+		"(PostgreSQL instances are always backed up as rows; either kind restores into either engine.)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -67,7 +70,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		Detail: map[string]any{"recipients": recipients, "recipient_files": len(recipientFiles)}}); err != nil {
 		return err
 	}
-	opts := app.BackupOptions{Store: st, DataDir: cfg.DataDir, Key: cfg.Key, Recipients: rs, Version: Version}
+	opts := app.BackupOptions{Store: st, DataDir: cfg.DataDir, Key: cfg.Key, Recipients: rs, Version: Version, Logical: *logical}
 	var res *app.BackupResult
 	out := env.Stdout
 	if *to == "-" {
@@ -82,10 +85,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(env.Stderr, "warning:", w)
 	}
-	var rows, blobBytes int64
-	for _, t := range res.Manifest.Tables {
-		rows += t.Rows
-	}
+	var blobBytes int64
 	for _, b := range res.Manifest.Blobs {
 		blobBytes += b.Size
 	}
@@ -93,10 +93,22 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	if where == "-" {
 		where = "standard output"
 	}
-	fmt.Fprintf(out, "Backed up %d tables (%d rows) and %d evidence files (%d bytes) to %s (%d bytes, encrypted to %d recipients).\n",
-		len(res.Manifest.Tables), rows, len(res.Manifest.Blobs), blobBytes, where, res.Bytes, len(rs))
+	fmt.Fprintf(out, "Backed up %s and %d evidence files (%d bytes) to %s (%d bytes, encrypted to %d recipients).\n",
+		describeRecords(res.Manifest), len(res.Manifest.Blobs), blobBytes, where, res.Bytes, len(rs))
 	fmt.Fprintf(out, "The backup holds the instance key (key id %s): whoever has one of the recipients' age identities can read everything in it.\n", res.Manifest.KeyID)
 	return nil
+}
+
+// describeRecords says what a backup holds of the database.
+func describeRecords(m *app.BackupManifest) string {
+	if m.Database != nil {
+		return fmt.Sprintf("the SQLite database file (%d bytes)", m.Database.Size)
+	}
+	var rows int64
+	for _, t := range m.Tables {
+		rows += t.Rows
+	}
+	return fmt.Sprintf("%d tables (%d rows)", len(m.Tables), rows)
 }
 
 // parseRecipients reads age public keys given on the command line and in

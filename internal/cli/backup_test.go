@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -186,9 +187,56 @@ func noTrace(t *testing.T, newDir, keyFile string) {
 	}
 }
 
+// addSession signs someone in on the instance: sessions are never part
+// of a restored instance.
+func addSession(t *testing.T, in instance) {
+	t.Helper()
+	key, err := app.ReadKeyFile(in.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := app.OpenStore(context.Background(), app.Config{DataDir: in.dir, Key: key, DatabaseURL: in.dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	if err := st.CreateSession(context.Background(), store.Session{TokenHash: []byte("a session of the old instance"), UserID: 1,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countSessions(t *testing.T, in instance) int {
+	t.Helper()
+	key, err := app.ReadKeyFile(in.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := app.OpenStore(context.Background(), app.Config{DataDir: in.dir, Key: key, DatabaseURL: in.dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.DB().QueryRow("SELECT count(*) FROM sessions").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestBackupAndRestoreSQLite backs up an SQLite instance as its database
+// file (the default) and as rows (--logical), and restores each.
 func TestBackupAndRestoreSQLite(t *testing.T) {
+	for _, mode := range []string{"sqlite-file", "logical"} {
+		t.Run(mode, func(t *testing.T) { testBackupAndRestoreSQLite(t, mode == "logical") })
+	}
+}
+
+func testBackupAndRestoreSQLite(t *testing.T, logical bool) {
 	src := newInstance(t, "")
 	want := addSecured(t, src)
+	addSession(t, src)
 	os.Symlink("/etc/passwd", filepath.Join(src.dir, app.BlobDir, "link"))
 	idFile, recipient := ageIdentity(t)
 	idFile2, recipient2 := ageIdentity(t)
@@ -196,8 +244,13 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 	os.WriteFile(recFile, []byte("# the second custodian\n"+recipient2+"\n"), 0o600)
 	backup := filepath.Join(t.TempDir(), "vigil.age")
 
-	code, out, errs := run(t, src.env(), "backup", "--data", src.dir, "--to", backup, "--recipient", recipient, "--recipients-file", recFile)
-	if code != 0 || !strings.Contains(out, "Backed up") || !strings.Contains(out, "5 evidence files") {
+	args := []string{"backup", "--data", src.dir, "--to", backup, "--recipient", recipient, "--recipients-file", recFile}
+	what := "the SQLite database file ("
+	if logical {
+		args, what = append(args, "--logical"), " tables ("
+	}
+	code, out, errs := run(t, src.env(), args...)
+	if code != 0 || !strings.Contains(out, "Backed up") || !strings.Contains(out, "5 evidence files") || !strings.Contains(out, what) {
 		t.Fatalf("backup: %d %q %q", code, out, errs)
 	}
 	if !strings.Contains(errs, "left out link: not a regular file") {
@@ -216,7 +269,7 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 	}
 	before := dumpTables(t, src)
 
-	if code, out, errs := run(t, nil, "restore", "--from", backup, "--identity", idFile2, "--check"); code != 0 || !strings.Contains(out, "intact") {
+	if code, out, errs := run(t, nil, "restore", "--from", backup, "--identity", idFile2, "--check"); code != 0 || !strings.Contains(out, "intact") || !strings.Contains(out, what) {
 		t.Fatalf("restore --check: %d %q %q", code, out, errs)
 	}
 	for i, id := range []string{idFile, idFile2} { // either custodian can restore
@@ -229,6 +282,9 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 		sameBlobs(t, src.dir, dst.dir)
 		verifyAudit(t, dst)
 		checkSecured(t, dst, want)
+		if n := countSessions(t, dst); n != 0 {
+			t.Fatalf("the restored instance has %d sessions of the old one", n)
+		}
 		// It is a working instance: the CLI opens it with the key it got.
 		if code, out, errs := run(t, dst.env(), "user", "list", "--data", dst.dir); code != 0 || !strings.Contains(out, "admin") {
 			t.Fatalf("user list on the restored instance: %d %q %q", code, out, errs)
@@ -355,21 +411,42 @@ func pgSchemaURL(t *testing.T) string {
 
 // TestMoveBetweenEngines moves an instance from SQLite to PostgreSQL and
 // back: every row, file and audit entry comes through.
+// TestMoveBetweenEngines moves an instance from SQLite to PostgreSQL and
+// back, from a backup of the database file (the default) and from one of
+// rows (--logical).
 func TestMoveBetweenEngines(t *testing.T) {
+	for _, mode := range []string{"sqlite-file", "logical"} {
+		t.Run(mode, func(t *testing.T) { testMoveBetweenEngines(t, mode == "logical") })
+	}
+}
+
+func testMoveBetweenEngines(t *testing.T, logical bool) {
 	pgURL := pgSchemaURL(t)
 	src := newInstance(t, "")
 	want := addSecured(t, src)
+	addSession(t, src)
 	idFile, recipient := ageIdentity(t)
 	b1 := filepath.Join(t.TempDir(), "1.age")
-	if code, _, errs := run(t, src.env(), "backup", "--data", src.dir, "--to", b1, "--recipient", recipient); code != 0 {
+	args := []string{"backup", "--data", src.dir, "--to", b1, "--recipient", recipient}
+	if logical {
+		args = append(args, "--logical")
+	}
+	if code, _, errs := run(t, src.env(), args...); code != 0 {
 		t.Fatal(errs)
 	}
 	before := dumpTables(t, src)
 
 	pg := instance{dir: filepath.Join(t.TempDir(), "pg-files"), keyFile: filepath.Join(t.TempDir(), "pg.key"), dbURL: pgURL}
 	code, out, errs := run(t, map[string]string{"VIGIL_DATABASE_URL": pgURL}, "restore", "--from", b1, "--identity", idFile, "--data", pg.dir, "--key-file", pg.keyFile)
-	if code != 0 || !strings.Contains(out, "into PostgreSQL") {
+	if code != 0 || !strings.Contains(out, "into PostgreSQL") || strings.Contains(out, "loaded into PostgreSQL:") == logical {
 		t.Fatalf("restore into PostgreSQL: %d %q %q", code, out, errs)
+	}
+	if n := countSessions(t, pg); n != 0 {
+		t.Fatalf("PostgreSQL has %d sessions of the old instance", n)
+	}
+	// Nothing is left of the temporary copy of the database file.
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(pg.dir), ".*restoring*")); len(left) > 0 {
+		t.Fatalf("the restore left %v behind", left)
 	}
 	verifyAudit(t, pg)
 	sameBlobs(t, src.dir, pg.dir)
@@ -378,6 +455,9 @@ func TestMoveBetweenEngines(t *testing.T) {
 	code, _, errs = run(t, map[string]string{"VIGIL_DATABASE_URL": pgURL}, "restore", "--from", b1, "--identity", idFile, "--data", filepath.Join(t.TempDir(), "x"), "--key-file", filepath.Join(t.TempDir(), "x.key"))
 	if code != 1 || !strings.Contains(errs, "already holds Vigil data") {
 		t.Fatalf("restore into a PostgreSQL database with data: %d %q", code, errs)
+	}
+	if n := countSessions(t, pg); n != 0 {
+		t.Fatal("the refused restore changed the database")
 	}
 
 	b2 := filepath.Join(t.TempDir(), "2.age")

@@ -44,12 +44,8 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	m := res.Manifest
-	var rows int64
-	for _, t := range m.Tables {
-		rows += t.Rows
-	}
-	summary := fmt.Sprintf("%d tables (%d rows) and %d evidence files from a %s instance, backed up %s",
-		len(m.Tables), rows, len(m.Blobs), m.Engine, m.CreatedAt.Format("2006-01-02 15:04:05 UTC"))
+	summary := fmt.Sprintf("%s and %d evidence files from a %s instance, backed up %s",
+		describeRecords(m), len(m.Blobs), m.Engine, m.CreatedAt.Format("2006-01-02 15:04:05 UTC"))
 	if *check {
 		fmt.Fprintf(env.Stdout, "The backup is intact: %s.\n", summary)
 		return nil
@@ -59,6 +55,13 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		target = "PostgreSQL (evidence files in " + *data + ")"
 	}
 	fmt.Fprintf(env.Stdout, "Restored %s into %s.\n", summary, target)
+	if len(res.Loaded) > 0 {
+		var rows int64
+		for _, t := range res.Loaded {
+			rows += t.Rows
+		}
+		fmt.Fprintf(env.Stdout, "The database file was loaded into PostgreSQL: %d tables, %d rows.\n", len(res.Loaded), rows)
+	}
 	fmt.Fprintf(env.Stdout, "The instance key (the original one, key id %s) was written to %s — back it up apart from the data.\n", m.KeyID, res.KeyFile)
 	if a := res.Audit; a != nil {
 		if a.OK() {

@@ -3,14 +3,17 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base32"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"vigil/internal/auth"
 	"vigil/internal/domain"
 	"vigil/internal/evidence/evidencetest"
 	"vigil/internal/service"
@@ -190,15 +193,16 @@ func TestNoScriptRunsFromNewerPages(t *testing.T) {
 	}
 	meta := strings.Join(inFile, " ")
 	var atts []int64
-	for i, f := range []struct {
+	for _, f := range []struct {
 		owner service.Owner
+		name  string
 		data  []byte
 	}{
-		{service.TestimonyOwner(tm.ID), evidencetest.JPEGWithGPS(meta)},
-		{service.TestimonyOwner(tm.ID), evidencetest.PDF(strings.NewReplacer("(", "[", ")", "]").Replace(meta), "")},
-		{service.IncidentOwner(in.ID), evidencetest.JPEGWithGPS(inFile[len(inFile)-1])},
+		{service.TestimonyOwner(tm.ID), moreXSSPayloads[0] + ".jpg", evidencetest.JPEGWithGPS(meta)},
+		{service.TestimonyOwner(tm.ID), short(0) + short(12) + ".pdf", evidencetest.PDF(strings.NewReplacer("(", "[", ")", "]").Replace(meta), "")},
+		{service.IncidentOwner(in.ID), short(1) + moreXSSPayloads[0], evidencetest.JPEGWithGPS(inFile[len(inFile)-1])},
 	} {
-		att, err := a.Service.AddAttachment(ctx0, act, f.owner, short(i)+short(12), bytes.NewReader(f.data))
+		att, err := a.Service.AddAttachment(ctx0, act, f.owner, f.name, bytes.NewReader(f.data))
 		must(t, err, "attachment")
 		atts = append(atts, att.ID)
 	}
@@ -243,18 +247,18 @@ func TestNoScriptRunsFromNewerPages(t *testing.T) {
 	// Reflected input: every query parameter the list pages read, set to
 	// all payloads at once, then the path itself.
 	reflected := map[string][]string{
-		"/":                {"msg"},
-		"/testimonies":     {"q", "mode", "nationality", "from", "to", "cursor", "msg"},
-		"/incidents":       {"q", "crossing_point", "kind", "violence_type", "verification", "nationality", "from", "to", "cursor", "msg"},
-		"/cases":           {"q", "nationality", "mine", "cursor", "msg"},
-		"/figures":         {"measure", "msg"},
-		"/crossing-points": {"on", "msg"},
-		"/timeline":        {"crossing_point", "msg"},
-		"/search":          {"q"},
-		"/users":           {"msg"},
-		"/audit":           {"msg"},
-		"/account":         {"msg"},
-		"/reauth":          {"next"},
+		"/":                                    {"msg"},
+		"/testimonies":                         {"q", "mode", "nationality", "from", "to", "cursor", "msg"},
+		"/incidents":                           {"q", "crossing_point", "kind", "violence_type", "verification", "nationality", "from", "to", "cursor", "msg"},
+		"/cases":                               {"q", "nationality", "mine", "cursor", "msg"},
+		"/figures":                             {"measure", "msg"},
+		"/crossing-points":                     {"on", "msg"},
+		"/timeline":                            {"crossing_point", "msg"},
+		"/search":                              {"q"},
+		"/users":                               {"msg"},
+		"/audit":                               {"msg"},
+		"/account":                             {"msg"},
+		"/reauth":                              {"next"},
 		id("/testimonies/%d/history/2", tm.ID): {"against"},
 	}
 	params := 0
@@ -270,6 +274,35 @@ func TestNoScriptRunsFromNewerPages(t *testing.T) {
 	}
 	pc.open("/no-such-page/" + url.PathEscape(short(0)))
 	pc.open("/testimonies/" + url.PathEscape(short(1)))
+
+	// The second step of a login with two-factor authentication reflects
+	// ?next= into its form: log out, and in again as a user with a factor.
+	mfa := domain.User{Username: "mfa-user", Role: "coordinator", DisplayName: short(3)}
+	if _, err := a.Service.CreateUser(ctx0, sys, &mfa, "mfa-user-password"); err != nil {
+		t.Fatal(err)
+	}
+	enrol, err := a.Service.BeginMFAEnrolment(ctx0, service.ActorOf(mfa))
+	must(t, err, "begin enrolment")
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(enrol.SecretText, " ", ""))
+	must(t, err, "secret")
+	_, err = a.Service.ConfirmMFAEnrolment(ctx0, service.ActorOf(mfa), "", auth.TOTPCode(secret, auth.TOTPStep(time.Now())))
+	must(t, err, "confirm enrolment")
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL()+"/"),
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("username"), "mfa-user"),
+		chromedp.SendKeys(chromedp.ID("password"), "mfa-user-password"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("code-form")),
+	), "half a login")
+	pc.open("/login/2fa?" + url.Values{"next": {long}}.Encode())
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#code-form").length`)); n != 1 {
+		t.Error("the second-factor form is not shown")
+	}
+	params++
+	pc.open("/login?" + url.Values{"next": {long}, "msg": {long}}.Encode())
+	params += 2
 
 	t.Logf("%d payloads; %d pages with stored payloads, %d reflected parameters, %d page loads checked in all (each for a run script, payload markup and the CSP header)",
 		len(payloads), storedPages, params, pc.pages)

@@ -22,7 +22,9 @@ import (
 // into PostgreSQL and back. It is generic over tables: the schema is read
 // from the database itself, so tables that later migrations add are dumped
 // without anyone remembering to list them here. Backups (internal/app) wrap
-// a dump with evidence files, a manifest and encryption.
+// a dump with evidence files, a manifest and encryption: always on
+// PostgreSQL, and on SQLite when asked to (vigil backup --logical); an
+// SQLite backup otherwise carries the database file itself (physical.go).
 
 // DumpColumn is one column of a dumped table. Type is the column's kind,
 // the same words on both engines: integer, real, text, blob, boolean (a
@@ -241,6 +243,29 @@ func seededTables(d dialect) map[string]bool {
 			out[m[1]] = true
 		}
 	}
+	return out
+}
+
+// createdRE finds the tables a migration creates.
+var createdRE = regexp.MustCompile(`(?im)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// createdTables lists the tables the migrations of d create, in name order.
+func createdTables(d dialect) []string {
+	seen := map[string]bool{}
+	files, err := readMigrations(migrationFiles(d))
+	if err != nil {
+		return nil
+	}
+	for _, f := range files {
+		for _, m := range createdRE.FindAllStringSubmatch(f.sql, -1) {
+			seen[m[1]] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Strings(out)
 	return out
 }
 

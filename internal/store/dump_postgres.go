@@ -345,6 +345,20 @@ func pgProbe(ctx context.Context, dsn string, tables []DumpTable) error {
 	return refuseData("the PostgreSQL database", full, seededTables(postgresDialect{}))
 }
 
+// pgProbeAll is pgProbe for every table this program's migrations create,
+// for a check made before the backup's table list is known. Tables that a
+// backup never fills (SkippedTables) may hold rows, as in pgProbe; tables
+// of other programs sharing the schema are none of its business.
+func pgProbeAll(ctx context.Context, dsn string) error {
+	var tables []DumpTable
+	for _, name := range createdTables(postgresDialect{}) {
+		if _, skip := SkippedTables[name]; !skip && !internalTables[name] {
+			tables = append(tables, DumpTable{Name: name})
+		}
+	}
+	return pgProbe(ctx, dsn, tables)
+}
+
 // rowQuerier is *sql.DB or, through txQuerier, a pgx connection.
 type rowQuerier interface {
 	queryRow(query string, args ...any) interface{ Scan(...any) error }

@@ -83,7 +83,7 @@ var forgeries = []struct {
 	name    string
 	headers map[string]string
 }{
-	{"Sec-Fetch-Site cross-site", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}},
+	{"Sec-Fetch-Site cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}},
 	{"Sec-Fetch-Site same-site (a sibling subdomain)", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "https://evil.example.com"}},
 	{"Origin of another site, no Fetch Metadata", map[string]string{"Origin": "https://evil.example"}},
 	{"Origin null (sandboxed frame, data: URL)", map[string]string{"Origin": "null"}},
