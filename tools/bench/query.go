@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/ext/fts5"
+
+	"vigil/internal/app"
+	"vigil/internal/domain"
+	"vigil/internal/store"
+)
+
+// queryProfile is an in-process look at the searches, made when
+// --profile-search names words: the store calls the search page makes,
+// timed and CPU-profiled, and the SQL steps behind them timed one by one
+// on the raw handle, to show which step costs what.
+type queryProfile struct {
+	Calls []queryTiming
+	Steps []queryTiming
+	File  string
+	Top   string
+	Note  string
+}
+
+type queryTiming struct {
+	What   string
+	N      int
+	Median time.Duration
+	Max    time.Duration
+	Rows   int
+}
+
+func timeIt(n int, f func() (int, error)) (queryTiming, error) {
+	var ds []time.Duration
+	rows := 0
+	for range n {
+		t0 := time.Now()
+		r, err := f()
+		if err != nil {
+			return queryTiming{}, err
+		}
+		ds = append(ds, time.Since(t0))
+		rows = r
+	}
+	slices.Sort(ds)
+	return queryTiming{N: n, Median: ds[len(ds)/2], Max: ds[len(ds)-1], Rows: rows}, nil
+}
+
+// latestMigration is the newest schema version this tool's store knows,
+// read from a throwaway database.
+func latestMigration(ctx context.Context, dir string) (int, error) {
+	tmp, err := os.MkdirTemp(dir, "schema-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(tmp)
+	key := make([]byte, store.KeySize)
+	st, err := store.Open(ctx, store.Config{Dir: tmp, Key: key})
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	ms, err := st.MigrationStatus(ctx)
+	if err != nil {
+		return 0, err
+	}
+	v := 0
+	for _, m := range ms {
+		v = max(v, m.Version)
+	}
+	return v, nil
+}
+
+func profileSearch(ctx context.Context, o options, ds *dataset, words []string) (*queryProfile, error) {
+	key, err := app.ReadKeyFile(ds.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(ds.Dir, store.DBFile)
+	db, err := driver.Open(sqliteDSN(path, hex.EncodeToString(key), "query_only(1)"), func(c *sqlite3.Conn) error { return fts5.Register(c) })
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	qp := &queryProfile{File: filepath.Join(o.work, "search.cpu.pprof")}
+
+	// store.Open migrates, so the store calls are made only when this
+	// tool's store has the data set's schema version: profiling must not
+	// change the data set under the binary being measured.
+	var dsVersion int
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&dsVersion); err != nil {
+		return nil, err
+	}
+	toolVersion, err := latestMigration(ctx, o.work)
+	if err != nil {
+		return nil, err
+	}
+	if dsVersion == toolVersion {
+		if err := profileStoreCalls(ctx, ds, key, words, qp); err != nil {
+			return nil, err
+		}
+	} else {
+		qp.Note = fmt.Sprintf("The store calls were skipped: the data set has schema version %d and this tool's store %d (build the tool from the same source as the binary).", dsVersion, toolVersion)
+		log.Print(qp.Note)
+	}
+
+	// The SQL steps on a read-only connection, with each word quoted as the
+	// store quotes it ("word").
+	count := func(q string, args ...any) func() (int, error) {
+		return func() (int, error) {
+			var c int
+			return c, db.QueryRowContext(ctx, q, args...).Scan(&c)
+		}
+	}
+	list := func(q string, args ...any) func() (int, error) {
+		return func() (int, error) {
+			rows, err := db.QueryContext(ctx, q, args...)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			c := 0
+			for rows.Next() {
+				c++
+			}
+			return c, rows.Err()
+		}
+	}
+	for _, w := range words {
+		for _, table := range []string{"testimonies", "incidents"} {
+			order, index := "t.received_on DESC, t.id DESC", "testimonies_received"
+			if table == "incidents" {
+				order, index = "t.when_from DESC, t.id DESC", "incidents_when"
+			}
+			fts := table + "_fts"
+			for _, m := range []string{`"` + w + `"`} {
+				type step struct {
+					what string
+					f    func() (int, error)
+				}
+				steps := []step{
+					{fmt.Sprintf("count(*) of %s MATCH '%s' (all matches)", fts, m), count(`SELECT count(*) FROM `+fts+` WHERE `+fts+` MATCH ?`, m)},
+					{fmt.Sprintf("%s MATCH '%s': matches sorted into list order, first 51 (“IN” plan)", table, m),
+						list(`SELECT t.* FROM `+table+` t WHERE t.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ?) ORDER BY `+order+` LIMIT 51`, m)},
+					{fmt.Sprintf("%s MATCH '%s': list order, MATCH asked per row, first 51 (“EXISTS” plan)", table, m),
+						list(`SELECT t.* FROM `+table+` t WHERE EXISTS (SELECT 1 FROM `+fts+` WHERE `+fts+` MATCH ? AND rowid = t.id) ORDER BY `+order+` LIMIT 51`, m)},
+				}
+				{
+					steps = append(steps,
+						step{fmt.Sprintf("%s MATCH '%s': list order by the index %s, matches materialised once, first 51 (alternative)", table, m, index),
+							list(`SELECT t.* FROM `+table+` t INDEXED BY `+index+` WHERE t.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ?) ORDER BY `+order+` LIMIT 51`, m)},
+						step{fmt.Sprintf("%s MATCH '%s': newest entered first (ORDER BY rowid DESC), first 51 (alternative)", table, m),
+							list(`SELECT t.* FROM `+table+` t WHERE t.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ? ORDER BY rowid DESC LIMIT 51) ORDER BY t.id DESC`, m)},
+					)
+				}
+				for _, s := range steps {
+					// A step slower than a second is timed once.
+					t, err := timeIt(1, s.f)
+					if err == nil && t.Median < time.Second {
+						t, err = timeIt(3, s.f)
+					}
+					if err != nil {
+						return nil, fmt.Errorf("%s: %w", s.what, err)
+					}
+					t.What = s.what
+					qp.Steps = append(qp.Steps, t)
+					log.Printf("search step %-110s median %s rows %d", t.What, ms(t.Median), t.Rows)
+				}
+			}
+		}
+	}
+	return qp, nil
+}
+
+// profileStoreCalls times and profiles the store calls of the search page
+// (service.Search: testimonies, then incidents, 50 each).
+func profileStoreCalls(ctx context.Context, ds *dataset, key []byte, words []string, qp *queryProfile) error {
+	st, err := store.Open(ctx, store.Config{Dir: ds.Dir, Key: key})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	f, err := os.Create(qp.File)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	const n = 15
+	for _, w := range words {
+		t, err := timeIt(n, func() (int, error) {
+			items, _, err := st.ListTestimonies(ctx, store.TestimonyFilter{Query: w}, domain.Page{Limit: 50})
+			return len(items), err
+		})
+		if err != nil {
+			return err
+		}
+		t.What = fmt.Sprintf("store.ListTestimonies(Query: %q, Limit: 50)", w)
+		qp.Calls = append(qp.Calls, t)
+		t, err = timeIt(n, func() (int, error) {
+			items, _, err := st.ListIncidents(ctx, store.IncidentFilter{Query: w}, domain.Page{Limit: 50})
+			return len(items), err
+		})
+		if err != nil {
+			return err
+		}
+		t.What = fmt.Sprintf("store.ListIncidents(Query: %q, Limit: 50)", w)
+		qp.Calls = append(qp.Calls, t)
+	}
+	pprof.StopCPUProfile()
+	qp.Top = pprofTop(qp.File, true)
+	return nil
+}
