@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -12,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/vfs"
@@ -26,13 +26,16 @@ import (
 // times slower. A dump remains the way between engines, and the way to
 // read a backup without SQLite.
 //
-// The copy is made with SQLite's online backup API, which copies every
-// page of one snapshot into another database, here a file that exists
-// only as a stream: the "vigil-copy" VFS (the encrypting adiantum VFS over
-// copySink) turns every write to it into a record of a file stream, so the
-// copy never lies on a disk and is never read back. SQLite writes that
-// file almost entirely in order, a page at a time (page 1 comes last), but
-// the stream records each write's offset, so any order restores correctly:
+// The copy shows one moment of the database while others go on writing,
+// and is streamed as it is made: it never lies on a disk unencrypted or
+// otherwise, and is never read back. It is either the database file's own
+// bytes, when SQLite's rules guarantee that the file holds that moment and
+// cannot change (CopySQLite), or, failing that, every page of the moment
+// copied by SQLite's online backup API into a file that exists only as a
+// stream: the "vigil-copy" VFS (the encrypting adiantum VFS over copySink)
+// turns every write to it into a record. SQLite writes that file almost
+// entirely in order (page 1 comes last), but each record says where its
+// bytes go, so any order restores correctly:
 //
 //	stream := record* end
 //	record := 'W' uvarint(offset) uvarint(n) byte[n]   write n bytes at offset
@@ -40,9 +43,10 @@ import (
 //	end    := 'E' uvarint(size)                        the file's final size; then nothing
 //
 // A copy also carries what a dump does not: the rows of SkippedTables
-// (WriteSQLiteFile's caller empties them with EmptySkippedTables), and
-// whatever SQLite leaves in unused space, parts of rows deleted since
-// their pages were last reused. `vigil backup --logical` avoids both.
+// (a restore empties them with EmptySkippedTables), and whatever SQLite
+// leaves in unused space and in the search index until it merges it:
+// parts of rows deleted since their pages were last reused, words of
+// deleted texts. `vigil backup --logical` avoids both.
 
 // CopyOptions tunes CopySQLite.
 type CopyOptions struct {
@@ -52,6 +56,9 @@ type CopyOptions struct {
 	// StepPages is how many pages are copied between checks for
 	// cancellation; copyStepPages when 0.
 	StepPages int
+	// Paged copies through SQLite's backup API even when the file could
+	// be copied as it is.
+	Paged bool
 	// Progress, when set, is called after every step with the pages copied
 	// so far and the total.
 	Progress func(copied, total int)
@@ -66,6 +73,7 @@ type SQLiteCopy struct {
 	Skipped    []string    // tables a restore empties (SkippedTables)
 	Pages      int
 	Size       int64 // of the database file
+	AsIs       bool  // the file was copied as it is, not page by page
 }
 
 // ErrFileStream marks a file stream that cannot be applied: altered,
@@ -89,16 +97,28 @@ var (
 
 // CopySQLite writes a consistent copy of the SQLite database, encrypted
 // with key, to w as a file stream (see above). key must be the key the
-// database is encrypted with today: the copy is then the same database
-// under the same key, and its pages are encrypted exactly as the
-// original's.
+// database is encrypted with today (it is checked): the copy is then the
+// same database under the same key, and its pages are encrypted exactly as
+// the original's.
 //
-// The copy is taken inside one read transaction, so it shows the database
-// as it was at one moment while other connections, in this process or
-// others, go on writing. The backup's steps use that transaction instead
-// of opening one each: every step sees the same moment, and writes by
-// others in between do not make the backup start over (as they would
-// between transactions).
+// The copy shows the database as it was at one moment, the start of a read
+// transaction, while other connections, in this process or others, go on
+// writing. It is made in one of two ways:
+//
+//   - As it is, when the database file itself holds exactly that moment
+//     and cannot change while the transaction lasts: a checkpoint run after
+//     the transaction began has copied the whole write-ahead log into the
+//     file (see fileIsSnapshot). The file's bytes, encrypted already, are
+//     streamed in large pieces, as fast as the disk and the encryption of
+//     the backup allow.
+//   - Otherwise (writes kept coming while the transaction began, or
+//     another reader held the checkpoint back) with SQLite's online backup
+//     API, which reads every page of the snapshot through SQLite,
+//     decrypting it, and writes it through the adiantum VFS, encrypting it
+//     again: two to three times the work. Its steps use the transaction
+//     instead of opening one each, so every step sees the same moment, and
+//     writes by others in between do not make the backup start over (as
+//     they would between transactions).
 func (s *Store) CopySQLite(ctx context.Context, key []byte, w io.Writer, o CopyOptions) (_ *SQLiteCopy, err error) {
 	if s.d.name() != "sqlite" {
 		return nil, errors.New("only an SQLite database can be copied as a file")
@@ -111,81 +131,33 @@ func (s *Store) CopySQLite(ctx context.Context, key []byte, w io.Writer, o CopyO
 	if step <= 0 {
 		step = copyStepPages
 	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	path := "/" + copyVFS + "/" + hex.EncodeToString(id)
 	sink := &copySink{w: w}
-	sinks.Store(path, sink)
-	defer sinks.Delete(path)
-
-	cp := &SQLiteCopy{}
 	c, err := s.r.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to the database: %w", err)
 	}
 	defer c.Close()
-	err = c.Raw(func(dc any) (err error) {
-		rc, ok := dc.(interface{ Raw() *sqlite3.Conn })
-		if !ok {
-			return fmt.Errorf("unexpected SQLite driver connection %T", dc)
-		}
-		db := rc.Raw()
-		if err := db.Exec("BEGIN DEFERRED"); err != nil {
-			return fmt.Errorf("cannot start the read transaction: %w", err)
-		}
-		defer func() {
-			if rerr := db.Exec("ROLLBACK"); rerr != nil && err == nil {
-				err = rerr
+	var cp *SQLiteCopy
+	for attempt := 0; ; attempt++ {
+		asIs := !o.Paged && attempt < fileAttempts
+		err = c.Raw(func(dc any) error {
+			rc, ok := dc.(interface{ Raw() *sqlite3.Conn })
+			if !ok {
+				return fmt.Errorf("unexpected SQLite driver connection %T", dc)
 			}
-		}()
-		// The first read fixes the snapshot.
-		if cp.Migrations, err = sqliteMigrations(db); err != nil {
+			cp, err = s.copySnapshot(ctx, rc.Raw(), key, sink, o, step, asIs)
 			return err
+		})
+		if !errors.Is(err, errFileMoves) {
+			break
 		}
-		all, _, err := sqliteSchema(db)
-		if err != nil {
-			return err
+		// Try again a moment later, and at last the slower way.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
 		}
-		if _, cp.Skipped, err = planTables(all); err != nil {
-			return err
-		}
-		if o.Begin != nil {
-			if err := o.Begin(cp.Migrations, cp.Skipped); err != nil {
-				return err
-			}
-		}
-		// No journal: the copy is new and private, and a failed copy is
-		// not resumed but thrown away with the backup it was part of.
-		uri := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{"vfs": {copyVFS}, "_pragma": {
-			fmt.Sprintf("hexkey('%x')", key), "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)",
-		}}.Encode()
-		b, err := db.BackupInit("main", uri)
-		if err != nil {
-			return sink.explain(fmt.Errorf("cannot start the copy: %w", err))
-		}
-		defer func() {
-			if cerr := b.Close(); cerr != nil && err == nil {
-				err = sink.explain(fmt.Errorf("cannot finish the copy: %w", cerr))
-			}
-		}()
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			done, err := b.Step(step)
-			if err != nil {
-				return sink.explain(fmt.Errorf("cannot copy the database: %w", err))
-			}
-			total := b.PageCount()
-			if o.Progress != nil {
-				o.Progress(total-b.Remaining(), total)
-			}
-			if done {
-				cp.Pages = total
-				return nil
-			}
-		}
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +165,164 @@ func (s *Store) CopySQLite(ctx context.Context, key []byte, w io.Writer, o CopyO
 		return nil, err
 	}
 	return cp, nil
+}
+
+// fileAttempts is how often CopySQLite tries to copy the file as it is
+// before it copies page by page.
+const fileAttempts = 3
+
+// errFileMoves: the database file may change during the transaction.
+var errFileMoves = errors.New("the database file may change under the snapshot")
+
+// copySnapshot copies one snapshot of db, in one read transaction: as the
+// file is when asIs and fileIsSnapshot allow it (or errFileMoves, before
+// anything was written), else through the backup API.
+func (s *Store) copySnapshot(ctx context.Context, db *sqlite3.Conn, key []byte, sink *copySink, o CopyOptions, step int, asIs bool) (_ *SQLiteCopy, err error) {
+	if err := db.Exec("BEGIN DEFERRED"); err != nil {
+		return nil, fmt.Errorf("cannot start the read transaction: %w", err)
+	}
+	defer func() {
+		if rerr := db.Exec("ROLLBACK"); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	cp := &SQLiteCopy{}
+	// The first read fixes the snapshot.
+	if cp.Migrations, err = sqliteMigrations(db); err != nil {
+		return nil, err
+	}
+	all, _, err := sqliteSchema(db)
+	if err != nil {
+		return nil, err
+	}
+	if _, cp.Skipped, err = planTables(all); err != nil {
+		return nil, err
+	}
+	var path string
+	var pages, pageSize int64
+	err = sqliteQuery(db, `SELECT (SELECT file FROM pragma_database_list WHERE name = 'main'), (SELECT page_count FROM pragma_page_count), (SELECT page_size FROM pragma_page_size)`, func(st *sqlite3.Stmt) error {
+		path, pages, pageSize = st.ColumnText(0), st.ColumnInt64(1), st.ColumnInt64(2)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if asIs {
+		// The file's bytes are copied as they are, so they must be
+		// encrypted with the key the copy will travel with.
+		if err := verifyKey(ctx, path, hex.EncodeToString(key)); err != nil {
+			return nil, fmt.Errorf("the key given is not the database's: %w", err)
+		}
+		ok, err := s.fileIsSnapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errFileMoves
+		}
+	}
+	if o.Begin != nil {
+		if err := o.Begin(cp.Migrations, cp.Skipped); err != nil {
+			return nil, err
+		}
+	}
+	cp.Pages = int(pages)
+	if asIs {
+		cp.AsIs = true
+		return cp, copyFile(ctx, path, pages, pageSize, step, sink, o.Progress)
+	}
+	return cp, copyPages(ctx, db, key, sink, step, o.Progress)
+}
+
+// fileIsSnapshot reports whether the database file holds exactly the
+// snapshot of a read transaction begun before the call, and will not
+// change while that transaction lasts. In WAL mode only a checkpoint
+// writes to the file, and SQLite never lets one copy in a frame of the log
+// newer than what a reader's snapshot ends with (the reader might read
+// that page from the file), nor copy at all while a reader that found the
+// whole log copied reads from the file alone. So once a checkpoint begun
+// after the transaction has copied the whole log, the file holds the
+// snapshot, and nothing can move it.
+func (s *Store) fileIsSnapshot(ctx context.Context) (bool, error) {
+	var busy, log, done int64
+	if err := s.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
+		return false, fmt.Errorf("cannot checkpoint the database: %w", err)
+	}
+	return busy == 0 && log >= 0 && log == done, nil
+}
+
+// copyFile streams the first pages×pageSize bytes of the database file.
+func copyFile(ctx context.Context, path string, pages, pageSize int64, step int, sink *copySink, progress func(int, int)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the database file: %w", err)
+	}
+	defer f.Close()
+	size := pages * pageSize
+	if fi, err := f.Stat(); err != nil {
+		return err
+	} else if fi.Size() < size {
+		return fmt.Errorf("the database file holds %d bytes where its %d pages need %d", fi.Size(), pages, size)
+	}
+	piece := min(int64(step)*pageSize, maxWrite)
+	buf := make([]byte, piece)
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(piece, size-off)
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			return fmt.Errorf("cannot read the database file: %w", err)
+		}
+		if _, err := sink.WriteAt(buf[:n], off); err != nil {
+			return err
+		}
+		off += n
+		if progress != nil {
+			progress(int(off/pageSize), int(pages))
+		}
+	}
+	return nil
+}
+
+// copyPages copies the snapshot page by page with SQLite's online backup
+// API, into the "vigil-copy" VFS and so into sink.
+func copyPages(ctx context.Context, db *sqlite3.Conn, key []byte, sink *copySink, step int, progress func(int, int)) (err error) {
+	id := make([]byte, 16)
+	rand.Read(id)
+	path := "/" + copyVFS + "/" + hex.EncodeToString(id)
+	sinks.Store(path, sink)
+	defer sinks.Delete(path)
+	// No journal: the copy is new and private, and a failed copy is not
+	// resumed but thrown away with the backup it was part of.
+	uri := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{"vfs": {copyVFS}, "_pragma": {
+		fmt.Sprintf("hexkey('%x')", key), "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)",
+	}}.Encode()
+	b, err := db.BackupInit("main", uri)
+	if err != nil {
+		return sink.explain(fmt.Errorf("cannot start the copy: %w", err))
+	}
+	defer func() {
+		if cerr := b.Close(); cerr != nil && err == nil {
+			err = sink.explain(fmt.Errorf("cannot finish the copy: %w", cerr))
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		done, err := b.Step(step)
+		if err != nil {
+			return sink.explain(fmt.Errorf("cannot copy the database: %w", err))
+		}
+		total := b.PageCount()
+		if progress != nil {
+			progress(total-b.Remaining(), total)
+		}
+		if done {
+			return nil
+		}
+	}
 }
 
 // copyVFSBase is the file system under the adiantum VFS for copies: its
@@ -311,95 +441,133 @@ func damagedStream(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrFileStream, fmt.Sprintf(format, args...))
 }
 
+// streamParser reads a file stream as it is written to it, in pieces of
+// any size, and applies it to a target: no copy of the stream is made on
+// the way (a write's bytes go to the target as they come, perhaps in
+// several parts).
+type streamParser struct {
+	t      fileTarget
+	state  int    // what the next byte is: see the constants
+	kind   byte   // of the current record
+	v      uint64 // the uvarint being read
+	vbytes int    // its bytes so far
+	off    uint64 // of the current write's next byte
+	left   uint64 // bytes of the current write still to come
+	size   int64  // of the file so far
+	err    error
+}
+
+const (
+	psKind   = iota // a record's kind
+	psFirst         // its first number (offset, size)
+	psLength        // a write's length
+	psData          // a write's bytes
+	psEnded         // after the end record: nothing may follow
+)
+
+func (sp *streamParser) fail(err error) (int, error) {
+	sp.err = err
+	return 0, err
+}
+
+func (sp *streamParser) Write(p []byte) (int, error) {
+	if sp.err != nil {
+		return 0, sp.err
+	}
+	n := len(p)
+	for len(p) > 0 {
+		switch sp.state {
+		case psKind:
+			sp.kind, p = p[0], p[1:]
+			if sp.kind != 'W' && sp.kind != 'T' && sp.kind != 'E' {
+				return sp.fail(damagedStream("a record of unknown kind %q", sp.kind))
+			}
+			sp.state, sp.v, sp.vbytes = psFirst, 0, 0
+		case psFirst, psLength:
+			b := p[0]
+			p = p[1:]
+			if sp.vbytes == binary.MaxVarintLen64-1 && b > 1 {
+				return sp.fail(damagedStream("a number in it is too large"))
+			}
+			sp.v |= uint64(b&0x7f) << (7 * sp.vbytes)
+			sp.vbytes++
+			if b >= 0x80 {
+				continue
+			}
+			if err := sp.number(); err != nil {
+				return sp.fail(err)
+			}
+		case psData:
+			k := min(uint64(len(p)), sp.left)
+			if err := sp.t.writeAt(p[:k], int64(sp.off)); err != nil {
+				return sp.fail(err)
+			}
+			sp.off += k
+			sp.left -= k
+			p = p[k:]
+			if sp.left == 0 {
+				sp.state = psKind
+			}
+		case psEnded:
+			return sp.fail(damagedStream("there is data after its end"))
+		}
+	}
+	return n, nil
+}
+
+// number acts on a complete number of the current record.
+func (sp *streamParser) number() error {
+	v := sp.v
+	sp.v, sp.vbytes = 0, 0
+	switch {
+	case sp.kind == 'W' && sp.state == psFirst:
+		if v > maxFileSize {
+			return damagedStream("a write at %d", v)
+		}
+		sp.off, sp.state = v, psLength
+	case sp.kind == 'W':
+		if v == 0 || v > maxWrite || sp.off+v > maxFileSize {
+			return damagedStream("a write of %d bytes at %d", v, sp.off)
+		}
+		sp.left, sp.state = v, psData
+		sp.size = max(sp.size, int64(sp.off+v))
+	case sp.kind == 'T':
+		if v > maxFileSize {
+			return damagedStream("a truncation to %d bytes", v)
+		}
+		if err := sp.t.truncate(int64(v)); err != nil {
+			return err
+		}
+		sp.size, sp.state = int64(v), psKind
+	default: // 'E'
+		if int64(v) != sp.size {
+			return damagedStream("it ends at %d bytes where its writes reach %d", v, sp.size)
+		}
+		sp.state = psEnded
+	}
+	return nil
+}
+
+// end checks that the stream is complete and returns the file's size.
+func (sp *streamParser) end() (int64, error) {
+	if sp.err != nil {
+		return sp.size, sp.err
+	}
+	if sp.state != psEnded {
+		return sp.size, damagedStream("it ends in the middle (truncated)")
+	}
+	return sp.size, nil
+}
+
 // applyFileStream reads a file stream from r and applies it to t. It
 // returns the file's size, and fails unless the stream ends where its end
 // record says, with nothing after it.
 func applyFileStream(r io.Reader, t fileTarget) (int64, error) {
-	// Writes are handed to t straight from the reader's buffer, which
-	// holds the largest.
-	br := bufio.NewReaderSize(r, maxWrite+64)
-	var size int64
-	uvarint := func(what string) (uint64, error) {
-		var v uint64
-		for i := 0; ; i++ {
-			b, err := br.ReadByte()
-			if err != nil {
-				return 0, cutStream(err, what)
-			}
-			if i == binary.MaxVarintLen64-1 && b > 1 {
-				return 0, damagedStream("%s is too large", what)
-			}
-			v |= uint64(b&0x7f) << (7 * i)
-			if b < 0x80 {
-				return v, nil
-			}
-		}
+	sp := &streamParser{t: t}
+	if _, err := io.CopyBuffer(sp, struct{ io.Reader }{r}, make([]byte, 64<<10)); err != nil {
+		return sp.size, err
 	}
-	for {
-		kind, err := br.ReadByte()
-		if err != nil {
-			return size, cutStream(err, "a record")
-		}
-		switch kind {
-		case 'W':
-			off, err := uvarint("a write's offset")
-			if err != nil {
-				return size, err
-			}
-			n, err := uvarint("a write's length")
-			if err != nil {
-				return size, err
-			}
-			if n == 0 || n > maxWrite || off > maxFileSize || off+n > maxFileSize {
-				return size, damagedStream("a write of %d bytes at %d", n, off)
-			}
-			b, err := br.Peek(int(n))
-			if err != nil {
-				return size, cutStream(err, "a write")
-			}
-			if err := t.writeAt(b, int64(off)); err != nil {
-				return size, err
-			}
-			br.Discard(int(n))
-			size = max(size, int64(off+n))
-		case 'T':
-			n, err := uvarint("a truncation")
-			if err != nil {
-				return size, err
-			}
-			if n > maxFileSize {
-				return size, damagedStream("a truncation to %d bytes", n)
-			}
-			if err := t.truncate(int64(n)); err != nil {
-				return size, err
-			}
-			size = int64(n)
-		case 'E':
-			n, err := uvarint("the end")
-			if err != nil {
-				return size, err
-			}
-			if int64(n) != size || n > maxFileSize {
-				return size, damagedStream("it ends at %d bytes where its writes reach %d", n, size)
-			}
-			if _, err := br.ReadByte(); err != io.EOF {
-				if err == nil {
-					err = damagedStream("there is data after its end")
-				}
-				return size, err
-			}
-			return size, nil
-		default:
-			return size, damagedStream("a record of unknown kind %q", kind)
-		}
-	}
-}
-
-func cutStream(err error, what string) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return damagedStream("it ends in %s (truncated)", what)
-	}
-	return err
+	return sp.end()
 }
 
 // CheckFileStream reads a file stream to its end without writing it and
@@ -411,37 +579,103 @@ type discardTarget struct{}
 func (discardTarget) writeAt([]byte, int64) error { return nil }
 func (discardTarget) truncate(int64) error        { return nil }
 
+// FileStreamWriter takes a file stream as it is written to it and writes
+// the file it describes (NewSQLiteFileWriter) or only checks the stream
+// (NewFileStreamChecker). Finish it, or Abort it after an error.
+type FileStreamWriter struct {
+	sp *streamParser
+	fw *fileWriter // nil for a check
+}
+
+// NewSQLiteFileWriter writes the file that a file stream from CopySQLite
+// describes to path, a new file (0600). The file is encrypted with the key
+// of the database it was copied from; open it with that key, after
+// EmptySkippedTables.
+func NewSQLiteFileWriter(path string) (*FileStreamWriter, error) {
+	f, err := createDirect(path)
+	if err != nil {
+		return nil, err
+	}
+	fw := newFileWriter(f)
+	return &FileStreamWriter{sp: &streamParser{t: fw}, fw: fw}, nil
+}
+
+// NewFileStreamChecker reads a file stream and writes nothing.
+func NewFileStreamChecker() *FileStreamWriter {
+	return &FileStreamWriter{sp: &streamParser{t: discardTarget{}}}
+}
+
+func (w *FileStreamWriter) Write(p []byte) (int, error) { return w.sp.Write(p) }
+
+// Finish checks that the stream is complete, writes what is left, waits
+// for the disk and returns the file's size.
+func (w *FileStreamWriter) Finish() (int64, error) {
+	size, err := w.sp.end()
+	if err != nil || w.fw == nil {
+		w.Abort()
+		return size, err
+	}
+	f := w.fw.f
+	defer f.Close()
+	if err := w.fw.finish(); err != nil {
+		return size, err
+	}
+	if fi, err := f.f.Stat(); err != nil {
+		return size, err
+	} else if fi.Size() != size {
+		return size, fmt.Errorf("the database file came out %d bytes long where its stream says %d", fi.Size(), size)
+	}
+	// The disk's own cache, and the file's size: O_DIRECT waits for
+	// neither.
+	if err := f.f.Sync(); err != nil {
+		return size, err
+	}
+	return size, f.Close()
+}
+
+// Abort closes the file, as it is.
+func (w *FileStreamWriter) Abort() {
+	if w.fw != nil {
+		w.fw.wb.wait()
+		w.fw.f.Close()
+	}
+}
+
 // fileWriter applies a file stream to a file, joining writes that follow
-// each other into large ones.
+// each other into pieces written behind (writeBehind).
 type fileWriter struct {
-	f     *os.File
-	buf   []byte
-	bufAt int64
+	f     *directFile
+	wb    *writeBehind
+	bufAt int64 // where the buffer being filled goes
+}
+
+func newFileWriter(f *directFile) *fileWriter {
+	return &fileWriter{f: f, wb: newWriteBehind(f)}
 }
 
 func (fw *fileWriter) flush() error {
-	if len(fw.buf) == 0 {
-		return nil
-	}
-	_, err := fw.f.WriteAt(fw.buf, fw.bufAt)
-	fw.buf = fw.buf[:0]
-	return err
+	return fw.wb.submit(fw.bufAt)
 }
 
 func (fw *fileWriter) writeAt(p []byte, off int64) error {
-	if len(fw.buf) > 0 && (off != fw.bufAt+int64(len(fw.buf)) || len(fw.buf)+len(p) > cap(fw.buf)) {
+	b := fw.wb.buf()
+	if len(*b) > 0 && (off != fw.bufAt+int64(len(*b)) || len(*b)+len(p) > cap(*b)) {
 		if err := fw.flush(); err != nil {
 			return err
 		}
+		b = fw.wb.buf()
 	}
-	if len(p) > cap(fw.buf) {
+	if len(p) > cap(*b) { // not from CopySQLite, whose writes are at most maxWrite
+		if err := fw.wb.wait(); err != nil {
+			return err
+		}
 		_, err := fw.f.WriteAt(p, off)
 		return err
 	}
-	if len(fw.buf) == 0 {
+	if len(*b) == 0 {
 		fw.bufAt = off
 	}
-	fw.buf = append(fw.buf, p...)
+	*b = append(*b, p...)
 	return nil
 }
 
@@ -449,38 +683,33 @@ func (fw *fileWriter) truncate(size int64) error {
 	if err := fw.flush(); err != nil {
 		return err
 	}
-	return fw.f.Truncate(size)
+	if err := fw.wb.wait(); err != nil {
+		return err
+	}
+	return fw.f.f.Truncate(size)
 }
 
-// WriteSQLiteFile writes the file that a file stream from CopySQLite
-// describes to path, a new file (0600), waits for the disk and returns its
-// size. The file is encrypted with the key of the database it was copied
-// from; open it with that key, after EmptySkippedTables.
+// finish writes what is left and waits for it.
+func (fw *fileWriter) finish() error {
+	if err := fw.flush(); err != nil {
+		return err
+	}
+	return fw.wb.wait()
+}
+
+// WriteSQLiteFile writes the file that a file stream from CopySQLite,
+// read from r, describes to path (see NewSQLiteFileWriter), waits for the
+// disk and returns its size.
 func WriteSQLiteFile(path string, r io.Reader) (int64, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	w, err := NewSQLiteFileWriter(path)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	// Writes of 1 MiB: on Linux, 4 MiB ones cost the kernel several times
-	// as much (measured on the development machine), smaller ones more calls.
-	fw := &fileWriter{f: f, buf: make([]byte, 0, 1<<20)}
-	size, err := applyFileStream(r, fw)
-	if err == nil {
-		err = fw.flush()
+	if _, err := io.CopyBuffer(w, struct{ io.Reader }{r}, make([]byte, 64<<10)); err != nil {
+		w.Abort()
+		return 0, err
 	}
-	if err != nil {
-		return size, err
-	}
-	if fi, err := f.Stat(); err != nil {
-		return size, err
-	} else if fi.Size() != size {
-		return size, fmt.Errorf("the database file came out %d bytes long where its stream says %d", fi.Size(), size)
-	}
-	if err := f.Sync(); err != nil {
-		return size, err
-	}
-	return size, f.Close()
+	return w.Finish()
 }
 
 // EmptySkippedTables deletes the rows of SkippedTables (and of the tables

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,17 +50,24 @@ func restoreCopy(t *testing.T, stream []byte, key []byte) (*Store, string) {
 	return openSQLiteAt(t, dir, key), dir
 }
 
-// TestCopySQLiteRoundTrip copies a database as a file stream and writes
-// it out again: every row of every table comes back, the audit chain
-// verifies, search works, sessions are gone and new records get new ids.
+// TestCopySQLiteRoundTrip copies a database as a file stream, as the file
+// is and page by page, and writes it out again: every row of every table
+// comes back, the audit chain verifies, search works, sessions are gone
+// and new records get new ids.
 func TestCopySQLiteRoundTrip(t *testing.T) {
+	for _, paged := range []bool{false, true} {
+		t.Run(map[bool]string{false: "as-is", true: "paged"}[paged], func(t *testing.T) { testCopyRoundTrip(t, paged) })
+	}
+}
+
+func testCopyRoundTrip(t *testing.T, paged bool) {
 	key := randomKey(t)
 	src := openSQLiteAt(t, t.TempDir(), key)
 	fillForDump(t, src)
 	var progress []int
-	cp, stream := copyOf(t, src, key, CopyOptions{StepPages: 5, Progress: func(copied, total int) { progress = append(progress, copied) }})
-	if cp.Pages < 10 || len(progress) < 2 || progress[len(progress)-1] != cp.Pages || cp.Size != int64(cp.Pages)*4096 {
-		t.Fatalf("copy of %d pages, %d bytes, progress %v", cp.Pages, cp.Size, progress)
+	cp, stream := copyOf(t, src, key, CopyOptions{StepPages: 5, Paged: paged, Progress: func(copied, total int) { progress = append(progress, copied) }})
+	if cp.Pages < 10 || len(progress) < 2 || progress[len(progress)-1] != cp.Pages || cp.Size != int64(cp.Pages)*4096 || cp.AsIs == paged {
+		t.Fatalf("copy of %d pages, %d bytes, as is %v, progress %v", cp.Pages, cp.Size, cp.AsIs, progress)
 	}
 	if len(cp.Migrations) == 0 || strings.Join(cp.Skipped, " ") != "pending_logins sessions" {
 		t.Fatalf("copy: migrations %v, skipped %v", cp.Migrations, cp.Skipped)
@@ -95,10 +103,15 @@ func TestCopySQLiteRoundTrip(t *testing.T) {
 	if err := dst.CreateTestimony(ctx, tm); err != nil || tm.ID != 4 {
 		t.Fatalf("new record in the copy: id %d, %v", tm.ID, err)
 	}
-	// A copy made with another key does not open with this one.
+	// A copy page by page can be made with another key, and then does
+	// not open with this one; a copy as it is cannot.
 	other := randomKey(t)
 	var buf bytes.Buffer
-	if _, err := src.CopySQLite(ctx, other, &buf, CopyOptions{}); err != nil {
+	if _, err := src.CopySQLite(ctx, other, &buf, CopyOptions{}); err == nil || !strings.Contains(err.Error(), "not the database's") {
+		t.Fatalf("a copy as it is under another key: %v", err)
+	}
+	buf.Reset()
+	if _, err := src.CopySQLite(ctx, other, &buf, CopyOptions{Paged: true}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), DBFile)
@@ -111,9 +124,15 @@ func TestCopySQLiteRoundTrip(t *testing.T) {
 }
 
 // TestCopySQLiteIsASnapshot writes to the database between the steps of a
-// copy: the copy shows the database as it was when the copy began, in
-// every table, and the writes are all in the original.
+// copy, and checkpoints it: the copy shows the database as it was when the
+// copy began, in every table, and the writes are all in the original.
 func TestCopySQLiteIsASnapshot(t *testing.T) {
+	for _, paged := range []bool{false, true} {
+		t.Run(map[bool]string{false: "as-is", true: "paged"}[paged], func(t *testing.T) { testCopySnapshot(t, paged) })
+	}
+}
+
+func testCopySnapshot(t *testing.T, paged bool) {
 	key := randomKey(t)
 	src := openSQLiteAt(t, t.TempDir(), key)
 	fillForDump(t, src)
@@ -122,7 +141,7 @@ func TestCopySQLiteIsASnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps, written := 0, 0
-	_, stream := copyOf(t, src, key, CopyOptions{StepPages: 3, Progress: func(copied, total int) {
+	cp, stream := copyOf(t, src, key, CopyOptions{StepPages: 3, Paged: paged, Progress: func(copied, total int) {
 		steps++
 		if copied == total {
 			return
@@ -137,9 +156,15 @@ func TestCopySQLiteIsASnapshot(t *testing.T) {
 			}
 			written++
 		}
+		// A checkpoint tries to move the new writes into the file that
+		// is being copied.
+		var busy, log, done int
+		if err := src.DB().QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
+			t.Error(err)
+		}
 	}})
-	if steps < 3 || written == 0 {
-		t.Fatalf("the copy took %d steps, %d writes in between", steps, written)
+	if steps < 3 || written == 0 || cp.AsIs == paged {
+		t.Fatalf("the copy took %d steps, %d writes in between (as is: %v)", steps, written, cp.AsIs)
 	}
 	if err := src.DB().QueryRowContext(ctx, "SELECT count(*) FROM testimonies").Scan(&after); err != nil || after != before+written {
 		t.Fatalf("the original has %d testimonies, want %d (%v)", after, before+written, err)
@@ -160,14 +185,58 @@ func TestCopySQLiteIsASnapshot(t *testing.T) {
 	}
 }
 
+// TestCopySQLiteFallsBack holds the checkpoint back with an older reader:
+// the file then does not hold the copy's snapshot, and the copy is made
+// page by page.
+func TestCopySQLiteFallsBack(t *testing.T) {
+	key := randomKey(t)
+	dir := t.TempDir()
+	src := openSQLiteAt(t, dir, key)
+	fillForDump(t, src)
+	other := openSQLiteAt(t, dir, key)
+	c, err := other.r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var old int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM testimonies").Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := src.CreateTestimony(ctx, newTestimony("2024-02-01", fmt.Sprint("after the old reader began ", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, stream := copyOf(t, src, key, CopyOptions{})
+	if cp.AsIs {
+		t.Fatal("the file was copied as it is while a reader held the checkpoint back")
+	}
+	dst, _ := restoreCopy(t, stream, key)
+	var n int
+	if err := dst.DB().QueryRowContext(ctx, "SELECT count(*) FROM testimonies").Scan(&n); err != nil || n != old+5 {
+		t.Fatalf("the copy has %d testimonies, want %d (%v)", n, old+5, err)
+	}
+	if rep, err := dst.VerifyAudit(ctx); err != nil || !rep.OK() {
+		t.Fatalf("audit of the copy: %v %+v", err, rep)
+	}
+}
+
 func TestCopySQLiteStopsOnAWriteError(t *testing.T) {
 	key := randomKey(t)
 	src := openSQLiteAt(t, t.TempDir(), key)
 	fillForDump(t, src)
 	full := errors.New("no space left on the backup disk")
-	_, err := src.CopySQLite(ctx, key, &failingWriter{after: 10_000, err: full}, CopyOptions{})
-	if !errors.Is(err, full) {
-		t.Fatalf("copy to a failing writer: %v", err)
+	for _, paged := range []bool{false, true} {
+		_, err := src.CopySQLite(ctx, key, &failingWriter{after: 10_000, err: full}, CopyOptions{Paged: paged})
+		if !errors.Is(err, full) {
+			t.Fatalf("copy to a failing writer (paged %v): %v", paged, err)
+		}
 	}
 	// Begin can stop the copy before anything is written.
 	var buf bytes.Buffer
@@ -229,6 +298,19 @@ func TestFileStream(t *testing.T) {
 	}
 	if _, err := WriteSQLiteFile(path, bytes.NewReader(good)); err == nil {
 		t.Fatal("an existing file was overwritten")
+	}
+	// Writes that do not suit O_DIRECT (odd offsets and lengths) mixed
+	// with ones that do land where they belong.
+	mixed := (&fileStream{}).w(0, page('a')).w(4096+10, []byte("odd")).w(8192, page('c')).w(5, []byte("xy")).rec('E', 12288).b
+	path = filepath.Join(t.TempDir(), "f")
+	if size, err := WriteSQLiteFile(path, bytes.NewReader(mixed)); err != nil || size != 12288 {
+		t.Fatalf("write: %d %v", size, err)
+	}
+	want := append(append(page('a'), make([]byte, 4096)...), page('c')...)
+	copy(want[4096+10:], "odd")
+	copy(want[5:], "xy")
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, want) {
+		t.Fatal("mixed writes came out wrong")
 	}
 	if n, err := CheckFileStream(bytes.NewReader(good)); err != nil || n != 12288 {
 		t.Fatalf("check: %d %v", n, err)
@@ -353,5 +435,87 @@ func TestCopySQLiteRefusesPostgres(t *testing.T) {
 	defer s.Close()
 	if _, err := s.CopySQLite(ctx, key, &bytes.Buffer{}, CopyOptions{}); err == nil {
 		t.Fatal("PostgreSQL was copied as an SQLite file")
+	}
+}
+
+// TestSequentialWriter writes pieces of every size, past the page cache
+// and the usual way: the file holds them in order.
+func TestSequentialWriter(t *testing.T) {
+	for _, size := range []int{0, 1, directAlign - 1, maxWrite, maxWrite + 1, 3*maxWrite + 12345} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i*31 + i>>12)
+		}
+		path := filepath.Join(t.TempDir(), "f")
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := NewSequentialWriter(f)
+		for rest := data; len(rest) > 0; {
+			k := min(len(rest), 1+len(rest)%70001)
+			if _, err := w.Write(rest[:k]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[k:]
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+			t.Fatalf("%d bytes written, %d read back differ", size, len(got))
+		}
+	}
+}
+
+// TestReadAhead reads a file in requests of every size and place, past
+// the page cache and from memory: every byte is what the file holds.
+func TestReadAhead(t *testing.T) {
+	data := make([]byte, 3*maxWrite+777)
+	for i := range data {
+		data[i] = byte(i*7 + i>>10)
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, src := range []io.ReaderAt{f, bytes.NewReader(data)} {
+		ra := NewReadAhead(src)
+		for _, r := range [][2]int{{0, 10}, {5, 65552}, {65552, 65552}, {maxWrite - 3, 100}, {100, maxWrite}, {2 * maxWrite, 4096},
+			{len(data) - 50, 50}, {len(data) - 50, 100}, {len(data), 10}, {len(data) + 5000, 10}, {3, 7}} {
+			p := make([]byte, r[1])
+			n, err := ra.ReadAt(p, int64(r[0]))
+			want := data[min(r[0], len(data)):min(r[0]+r[1], len(data))]
+			if n != len(want) || !bytes.Equal(p[:n], want) || (n < len(p)) != (err != nil) {
+				t.Fatalf("ReadAt(%d, %d) = %d, %v; want %d bytes", r[1], r[0], n, err, len(want))
+			}
+		}
+		// From start to end in age's chunks, across every piece.
+		var got []byte
+		for off := 0; ; off += 65552 {
+			p := make([]byte, 65552)
+			n, err := ra.ReadAt(p, int64(off))
+			got = append(got, p[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		if !bytes.Equal(got, data) {
+			t.Fatalf("read from start to end: %d bytes, differ", len(got))
+		}
+		if err := ra.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -1,0 +1,5 @@
+package store
+
+import "syscall"
+
+const oDirect = syscall.O_DIRECT
