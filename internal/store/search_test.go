@@ -33,3 +33,14 @@ func TestSearchNewestFirst(t *testing.T) {
 		}
 	})
 }
+
+func TestOptimizeTextIndexKeepsMatches(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		tm := newTestimony("2024-02-01", "a cyclist kicked at the fence")
+		mustOK(t, s.CreateTestimony(ctx, tm))
+		mustOK(t, s.OptimizeTextIndex(ctx))
+		if got, err := s.SearchTestimonies(ctx, "cyclist", 10); err != nil || len(got) != 1 {
+			t.Fatalf("after optimize: %d, %v", len(got), err)
+		}
+	})
+}
