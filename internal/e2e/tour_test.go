@@ -69,8 +69,13 @@ func TestTourOfPages(t *testing.T) {
 	ctx := browser(t)
 	login(t, ctx, a.URL(), "admin", adminPW)
 	for _, lang := range []string{"en", "fi"} {
-		must(t, chromedp.Do(ctx, chromedp.Navigate(a.URL()+"/"), chromedp.Click(chromedp.CSS(`.lang button[value="`+lang+`"]`)),
-			chromedp.WaitVisible(chromedp.CSS(".stats"))), "switch language")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(a.URL()+"/")), "dashboard")
+		// Wait for the navigation the click starts (a POST, then a redirect)
+		// to finish: a page that is already showing .stats would not tell,
+		// and the next Navigate would abort it.
+		_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`.lang button[value="`+lang+`"]`)))
+		must(t, err, "switch language")
+		must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] .stats`))), "language switched")
 		for _, width := range []int64{1280, 390} {
 			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)), "viewport")
 			for name, path := range pages {
