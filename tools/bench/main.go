@@ -179,6 +179,11 @@ func logTo(o options, name string) (io.WriteCloser, error) {
 }
 
 func copyBinary(src, dst string) (string, error) {
+	if a, err := os.Stat(src); err == nil {
+		if b, err := os.Stat(dst); err == nil && os.SameFile(a, b) {
+			return dst, nil
+		}
+	}
 	in, err := os.Open(src)
 	if err != nil {
 		return "", err

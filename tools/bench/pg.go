@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -67,9 +69,21 @@ func measurePostgres(ctx context.Context, o options) (*pgResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("PostgreSQL: vigil gen")
+	// An instance on PostgreSQL still has a data directory and key (for
+	// what is not in the database), made by vigil init; not timed.
+	pgData, pgKey := filepath.Join(o.work, "pg-data"), filepath.Join(o.work, "pg.key")
+	for _, p := range []string{pgData, pgKey} {
+		if err := os.RemoveAll(p); err != nil {
+			return r, err
+		}
+	}
 	env := append(vigilEnv(), "VIGIL_DATABASE_URL="+genURL)
-	t, err := runVigilWith(ctx, o, env, "gen", "--incidents", fmt.Sprint(r.Incidents), "--testimonies", fmt.Sprint(r.Testimonies), "--seed", fmt.Sprint(o.seed))
+	if _, err := runVigilWith(ctx, o, env, "init", "--data", pgData, "--key-file", pgKey); err != nil {
+		return r, err
+	}
+	log.Printf("PostgreSQL: vigil gen")
+	t, err := runVigilWith(ctx, o, env, "gen", "--data", pgData, "--key-file", pgKey,
+		"--incidents", fmt.Sprint(r.Incidents), "--testimonies", fmt.Sprint(r.Testimonies), "--seed", fmt.Sprint(o.seed))
 	if err != nil {
 		return r, err
 	}

@@ -184,7 +184,8 @@ func profileSearch(ctx context.Context, o options, ds *dataset, words []string) 
 }
 
 // profileStoreCalls times and profiles the store calls of the search page
-// (service.Search: testimonies, then incidents, 50 each).
+// (service.Search: testimonies, then incidents, 50 each) and of the list
+// pages filtered by the same words.
 func profileStoreCalls(ctx context.Context, ds *dataset, key []byte, words []string, qp *queryProfile) error {
 	st, err := store.Open(ctx, store.Config{Dir: ds.Dir, Key: key})
 	if err != nil {
@@ -202,14 +203,34 @@ func profileStoreCalls(ctx context.Context, ds *dataset, key []byte, words []str
 	defer pprof.StopCPUProfile()
 	const n = 15
 	for _, w := range words {
+		// What the search page calls.
 		t, err := timeIt(n, func() (int, error) {
+			items, err := st.SearchTestimonies(ctx, w, 50)
+			return len(items), err
+		})
+		if err != nil {
+			return err
+		}
+		t.What = fmt.Sprintf("store.SearchTestimonies(%q, 50) (search page)", w)
+		qp.Calls = append(qp.Calls, t)
+		t, err = timeIt(n, func() (int, error) {
+			items, err := st.SearchIncidents(ctx, w, 50)
+			return len(items), err
+		})
+		if err != nil {
+			return err
+		}
+		t.What = fmt.Sprintf("store.SearchIncidents(%q, 50) (search page)", w)
+		qp.Calls = append(qp.Calls, t)
+		// What the list pages call when filtered by words (?q=).
+		t, err = timeIt(n, func() (int, error) {
 			items, _, err := st.ListTestimonies(ctx, store.TestimonyFilter{Query: w}, domain.Page{Limit: 50})
 			return len(items), err
 		})
 		if err != nil {
 			return err
 		}
-		t.What = fmt.Sprintf("store.ListTestimonies(Query: %q, Limit: 50)", w)
+		t.What = fmt.Sprintf("store.ListTestimonies(Query: %q, Limit: 50) (list page ?q=)", w)
 		qp.Calls = append(qp.Calls, t)
 		t, err = timeIt(n, func() (int, error) {
 			items, _, err := st.ListIncidents(ctx, store.IncidentFilter{Query: w}, domain.Page{Limit: 50})
@@ -218,7 +239,7 @@ func profileStoreCalls(ctx context.Context, ds *dataset, key []byte, words []str
 		if err != nil {
 			return err
 		}
-		t.What = fmt.Sprintf("store.ListIncidents(Query: %q, Limit: 50)", w)
+		t.What = fmt.Sprintf("store.ListIncidents(Query: %q, Limit: 50) (list page ?q=)", w)
 		qp.Calls = append(qp.Calls, t)
 	}
 	pprof.StopCPUProfile()

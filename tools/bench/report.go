@@ -260,7 +260,7 @@ func (r *report) write(w io.Writer) {
 
 	if q := r.search; q != nil {
 		p("## 6. Search, in-process\n\n")
-		p("The store calls the search page makes, on the same database with no server running (median of 15), then the SQL steps behind them on a read-only connection (median of 3; a step slower than 1 s is run once).\n\n")
+		p("The store calls behind the search page and behind the list pages filtered by words (?q=), on the same database with no server running (median of 15), then the SQL steps behind them on a read-only connection (median of 3; a step slower than 1 s is run once).\n\n")
 		if q.Note != "" {
 			p("%s\n\n", q.Note)
 		}
