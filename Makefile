@@ -16,6 +16,7 @@ demo:
 test:
 	./scripts/test-deps.sh
 	TEST_POSTGRES_URL='$(PG_URL)' VIGIL_E2E=1 $(GO) test -count=1 -timeout 14m ./...
+	$(GO) vet -tags vigilbench ./internal/store ./internal/web # the benchmark-only files compile
 
 # Quick run without PostgreSQL or a browser.
 test-sqlite:

@@ -225,6 +225,9 @@ func (c conn) appendAudit(ctx context.Context, atMillis int64, ev AuditEvent) er
 	if c.au == nil {
 		return errNoAuditKey
 	}
+	if auditSkipped() {
+		return nil
+	}
 	_, err := c.appendEntry(ctx, atMillis, ev, 0, c.au.digestOf(ev.Detail))
 	return err
 }
@@ -234,6 +237,9 @@ func (c conn) appendAudit(ctx context.Context, atMillis int64, ev AuditEvent) er
 func (c conn) appendEntry(ctx context.Context, atMillis int64, ev AuditEvent, version int, digest string) (int64, error) {
 	if c.au == nil {
 		return 0, errNoAuditKey
+	}
+	if auditSkipped() {
+		return 0, nil
 	}
 	lock := ""
 	if c.d.name() == "postgres" {

@@ -255,14 +255,16 @@ func TestSQLInjectionPostgres(t *testing.T) {
 
 // newPGTestServer is newTestServer over a PostgreSQL schema of its own,
 // dropped at the end (as store_test.go's pgTestURL does).
-func newPGTestServer(t *testing.T, base string) *testEnv {
+func newPGTestServer(t testing.TB, base string) *testEnv {
 	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("synchronous_commit", "off")
+	if !q.Has("synchronous_commit") { // tests need not wait for the disk; a benchmark may ask to
+		q.Set("synchronous_commit", "off")
+	}
 	u.RawQuery = q.Encode()
 	admin, err := sql.Open("pgx", u.String())
 	if err != nil {

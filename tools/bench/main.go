@@ -59,6 +59,7 @@ type options struct {
 	profile       bool
 	profileSearch string
 	retries       int
+	backupRuns    int
 }
 
 func main() {
@@ -82,6 +83,7 @@ func main() {
 	flag.BoolVar(&o.profile, "profile", true, "make the in-process CPU profiles of the bulk path")
 	flag.StringVar(&o.profileSearch, "profile-search", "", "comma-separated words: time and profile the search's store calls and SQL steps in-process")
 	flag.IntVar(&o.retries, "retries", 2, "run a request kind again (up to this many times) when other processes took more than a quarter of a core meanwhile; the least disturbed run is kept")
+	flag.IntVar(&o.backupRuns, "backup-runs", 3, "rounds of cp, vigil backup and vigil restore of the data set (0 skips them; each round needs about three times the database's size on disk)")
 	flag.Parse()
 	if o.work == "" || o.incidents < 1 || o.testimonies < 1 || o.requests < 1 || o.concurrency < 1 || o.coldRuns < 1 {
 		flag.Usage()
@@ -152,6 +154,13 @@ func run(ctx context.Context, o options) (*report, error) {
 		}
 		if r.cold, err = measureColdStart(ctx, o, ds); err != nil {
 			return r, fmt.Errorf("cold start: %w", err)
+		}
+	}
+
+	if o.backupRuns > 0 {
+		log.Printf("backup and restore, %d rounds", o.backupRuns)
+		if r.backup, err = measureBackup(ctx, o, ds); err != nil {
+			return r, fmt.Errorf("backup: %w", err)
 		}
 	}
 

@@ -86,6 +86,7 @@ type report struct {
 	cold     *coldResult
 	pg       *pgResult
 	search   *queryProfile
+	backup   *backupResult
 	pgErr    error
 }
 
@@ -274,6 +275,19 @@ func (r *report) write(w io.Writer) {
 		}
 		if q.Top != "" {
 			p("\nCPU profile of the store calls (`%s`), by cumulative time:\n\n```\n%s\n```\n\n", q.File, q.Top)
+		}
+	}
+
+	if b := r.backup; b != nil && len(b.Runs) > 0 {
+		p("## 7. Backup and restore (issue 3: each within 3× copying the database file)\n\n")
+		b.write(p, verdict)
+		for _, x := range []struct {
+			what string
+			d    time.Duration
+		}{{"`vigil backup`", b.Backup}, {"`vigil restore`", b.Restore}} {
+			ratio := x.d.Seconds() / b.Copy.Seconds()
+			rows = append(rows, row{x.what + " (median)", fmt.Sprintf("%.2f s", x.d.Seconds()), fmt.Sprintf("cp %.2f s", b.Copy.Seconds()),
+				fmt.Sprintf("%.2f×", ratio), "≤ 3×", verdict(ratio <= 3)})
 		}
 	}
 
