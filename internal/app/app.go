@@ -35,7 +35,10 @@ type Config struct {
 	// TLSCert and TLSKey are PEM files; when both are set Vigil serves
 	// HTTPS itself instead of plain HTTP.
 	TLSCert, TLSKey string
-	Log             *slog.Logger
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
+	// client (web.ParseTrustedProxies); empty trusts no header.
+	TrustedProxies web.TrustedProxies
+	Log            *slog.Logger
 }
 
 // IsPostgres reports whether url selects PostgreSQL.
@@ -95,6 +98,7 @@ func Run(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Web.Demo = cfg.Demo
+	a.Web.TrustedProxies = cfg.TrustedProxies
 	var tlsConf *tls.Config
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		// Load the pair now, so a wrong path or a key that does not match
@@ -116,6 +120,10 @@ func Run(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if tlsConf != nil {
 		a.ln = tls.NewListener(a.ln, tlsConf)
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		cfg.Log.Info("client addresses are taken from X-Forwarded-For when the request comes from a trusted proxy",
+			"trusted_proxies", cfg.TrustedProxies.String())
 	}
 	a.http = &http.Server{Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,

@@ -133,7 +133,7 @@ type storeFlags struct {
 
 func (sf *storeFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&sf.data, "data", env.Getenv("VIGIL_DATA"), "data directory (env VIGIL_DATA)")
-	fs.StringVar(&sf.keyFile, "key-file", env.Getenv("VIGIL_KEY_FILE"), "database key file (env VIGIL_KEY_FILE); default: the one `vigil init` made")
+	fs.StringVar(&sf.keyFile, "key-file", env.Getenv("VIGIL_KEY_FILE"), "database key file (env VIGIL_KEY_FILE); default: the one vigil init made")
 }
 
 // config builds the app configuration and loads the instance key. On
@@ -156,6 +156,24 @@ func (sf *storeFlags) config(env Env) (app.Config, error) {
 	}
 	cfg.Key = key
 	return cfg, nil
+}
+
+// tlsFlags are the optional certificate and key with which serve and demo
+// speak HTTPS themselves.
+type tlsFlags struct{ cert, key string }
+
+func (tf *tlsFlags) register(fs *flag.FlagSet, env Env) {
+	fs.StringVar(&tf.cert, "tls-cert", env.Getenv("VIGIL_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env VIGIL_TLS_CERT)")
+	fs.StringVar(&tf.key, "tls-key", env.Getenv("VIGIL_TLS_KEY"), "the PEM private key of --tls-cert (env VIGIL_TLS_KEY)")
+}
+
+// pair returns the certificate and key files; one without the other is a
+// usage error. app.Run loads them, so a wrong path stops start-up.
+func (tf tlsFlags) pair() (cert, key string, err error) {
+	if (tf.cert == "") != (tf.key == "") {
+		return "", "", usageError{"give both --tls-cert and --tls-key, or neither"}
+	}
+	return tf.cert, tf.key, nil
 }
 
 func runVersion(ctx context.Context, env Env, args []string) error {

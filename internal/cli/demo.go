@@ -12,10 +12,16 @@ import (
 )
 
 func runDemo(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "demo", "demo [--data DIR] [--addr HOST:PORT]")
+	fs := newFlags(env, "demo", "demo [--data DIR] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE]")
 	data := fs.String("data", "", "folder for the demo data; loaded with the scenario when empty (default: a new temporary folder)")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (default: a free local port)")
+	var tf tlsFlags
+	tf.register(fs, env)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	tlsCert, tlsKey, err := tf.pair()
+	if err != nil {
 		return err
 	}
 	dir := *data
@@ -43,7 +49,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	} else if key, err = app.ReadKeyFile(keyPath); err != nil {
 		return fmt.Errorf("%s is not empty and holds no demo instance (%v); give an empty or new folder", dir, err)
 	}
-	cfg := app.Config{DataDir: dir, Key: key, Addr: *addr, Demo: true,
+	cfg := app.Config{DataDir: dir, Key: key, Addr: *addr, Demo: true, TLSCert: tlsCert, TLSKey: tlsKey,
 		Log: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var logins []app.Login
 	if fresh {

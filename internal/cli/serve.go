@@ -13,6 +13,7 @@ import (
 	"vigil/internal/app"
 	"vigil/internal/domain"
 	"vigil/internal/service"
+	"vigil/internal/web"
 )
 
 func runInit(ctx context.Context, env Env, args []string) error {
@@ -88,28 +89,64 @@ func runInit(ctx context.Context, env Env, args []string) error {
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "serve", "serve --data DIR [--addr HOST:PORT] [--key-file FILE] [--tls-cert FILE --tls-key FILE]")
+	fs := newFlags(env, "serve", "serve --data DIR [--addr HOST:PORT] [--key-file FILE] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...")
 	var sf storeFlags
 	sf.register(fs, env)
 	addr := fs.String("addr", envOr(env, "VIGIL_ADDR", "127.0.0.1:8080"), "listen address (env VIGIL_ADDR)")
-	tlsCert := fs.String("tls-cert", env.Getenv("VIGIL_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env VIGIL_TLS_CERT)")
-	tlsKey := fs.String("tls-key", env.Getenv("VIGIL_TLS_KEY"), "the PEM private key of --tls-cert (env VIGIL_TLS_KEY)")
+	var tf tlsFlags
+	tf.register(fs, env)
+	var proxies trustedProxyFlag
+	fs.Var(&proxies, "trusted-proxy", "address or `CIDR` range of a reverse proxy whose X-Forwarded-For header names the client; repeat it or separate with commas (env VIGIL_TRUSTED_PROXIES). Default: none, the client is the TCP peer")
 	// Cookies are always Secure now (browsers accept them on
 	// http://localhost too); the flag stays so existing scripts still run.
 	_ = fs.Bool("secure-cookies", true, "no effect: cookies are always Secure")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageError{"give both --tls-cert and --tls-key, or neither"}
+	if err := proxies.fromEnv(env); err != nil {
+		return err
+	}
+	tlsCert, tlsKey, err := tf.pair()
+	if err != nil {
+		return err
 	}
 	cfg, err := sf.config(env)
 	if err != nil {
 		return err
 	}
-	cfg.Addr, cfg.TLSCert, cfg.TLSKey = *addr, *tlsCert, *tlsKey
+	cfg.Addr, cfg.TLSCert, cfg.TLSKey, cfg.TrustedProxies = *addr, tlsCert, tlsKey, proxies.list
 	cfg.Log = slog.New(slog.NewTextHandler(env.Stderr, nil))
 	return serveUntilSignal(ctx, env, cfg, nil)
+}
+
+// trustedProxyFlag collects --trusted-proxy values, each checked as it is
+// read so that a wrong one is a usage error naming it.
+type trustedProxyFlag struct {
+	list web.TrustedProxies
+	set  bool
+}
+
+func (f *trustedProxyFlag) String() string { return f.list.String() }
+
+func (f *trustedProxyFlag) Set(v string) error {
+	tp, err := web.ParseTrustedProxies(v)
+	if err != nil {
+		return err
+	}
+	f.list, f.set = append(f.list, tp...), true
+	return nil
+}
+
+// fromEnv reads VIGIL_TRUSTED_PROXIES when no flag was given.
+func (f *trustedProxyFlag) fromEnv(env Env) error {
+	v := env.Getenv("VIGIL_TRUSTED_PROXIES")
+	if f.set || v == "" {
+		return nil
+	}
+	if err := f.Set(v); err != nil {
+		return usageError{"VIGIL_TRUSTED_PROXIES: " + err.Error()}
+	}
+	return nil
 }
 
 func envOr(env Env, name, def string) string {

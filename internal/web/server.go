@@ -56,6 +56,9 @@ type Server struct {
 	Log *slog.Logger
 	// Demo marks the demo instance: the login page then says so.
 	Demo bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (clientIP); none by default.
+	TrustedProxies TrustedProxies
 
 	pages *pages
 }
@@ -107,7 +110,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, domain.Errorf(domain.EForbidden, "cross-site request refused"))
 	}))
-	return s.recoverer(s.securityHeaders(limitBody(cop.Handler(mux))))
+	return s.recoverer(s.resolveClients(s.securityHeaders(limitBody(cop.Handler(mux)))))
 }
 
 type ctxKey int

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -47,17 +46,14 @@ func sessionOf(r *http.Request) (sessionInfo, bool) {
 	return si, ok
 }
 
-// clientIP is the address the request came from, for login throttling. It
-// is the TCP peer: Vigil does not trust X-Forwarded-For, which any client
-// can send. Behind a reverse proxy every client shares the proxy's
-// address, which the per-client limit tolerates by allowing more failures
-// than the per-account one.
+// clientIP is the address the request came from, for login throttling and
+// anything that records where a request came from; every such use goes
+// through here. It is the TCP peer, unless that peer is a reverse proxy the
+// operator named with --trusted-proxy: only then is X-Forwarded-For read
+// (see TrustedProxies.client), because any client can send the header.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	tp, _ := r.Context().Value(trustedProxiesKey{}).(TrustedProxies)
+	return tp.client(r)
 }
 
 type loginData struct {

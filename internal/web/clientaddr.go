@@ -1,0 +1,137 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// TrustedProxies are the address ranges of reverse proxies (nginx, Caddy)
+// whose X-Forwarded-For header Vigil believes. Empty, the default, means
+// the client is always the TCP peer. Build it with ParseTrustedProxies,
+// which refuses ranges that would let anyone choose their own address.
+type TrustedProxies []netip.Prefix
+
+// ParseTrustedProxies reads a comma-separated list of CIDR ranges or
+// single addresses (taken as /32 or /128). Every error names the value
+// that is wrong.
+func ParseTrustedProxies(list string) (TrustedProxies, error) {
+	var tp TrustedProxies
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return nil, fmt.Errorf("empty proxy address in %q", list)
+		}
+		p, err := parseProxyRange(v)
+		if err != nil {
+			return nil, err
+		}
+		tp = append(tp, p)
+	}
+	return tp, nil
+}
+
+func parseProxyRange(v string) (netip.Prefix, error) {
+	var p netip.Prefix
+	if strings.Contains(v, "/") {
+		var err error
+		if p, err = netip.ParsePrefix(v); err != nil {
+			return p, fmt.Errorf("%q is not an IP address or CIDR range (like 10.0.0.0/8 or 2001:db8::/32)", v)
+		}
+	} else {
+		a, err := netip.ParseAddr(v)
+		if err != nil || a.Zone() != "" {
+			return p, fmt.Errorf("%q is not an IP address or CIDR range (like 10.0.0.0/8 or 2001:db8::/32)", v)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	// Peers and forwarded addresses are compared unmapped, so an
+	// IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it names.
+	if a := p.Addr(); a.Is4In6() {
+		if p.Bits() < 96 {
+			return p, fmt.Errorf("%q mixes IPv4-mapped and other IPv6 addresses; give the IPv4 and IPv6 ranges separately", v)
+		}
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	if p.Bits() == 0 {
+		return p, fmt.Errorf("%q would trust every address on the internet as a proxy, so any client could choose the address it is throttled and logged under; give the proxy's own address or network", v)
+	}
+	return p.Masked(), nil
+}
+
+// String lists the ranges, comma-separated.
+func (tp TrustedProxies) String() string {
+	s := make([]string, len(tp))
+	for i, p := range tp {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (tp TrustedProxies) trusts(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	for _, p := range tp {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// client resolves the client address of r. Only a request whose TCP peer
+// is a trusted proxy has its X-Forwarded-For read, and that from the right:
+// each proxy appends the address it received the request from, so the
+// entries on the left are whatever the client chose to send, and the first
+// untrusted entry from the right is the last address no trusted proxy
+// could vouch for beyond. A missing or malformed header, or one in which
+// every hop is a trusted proxy, leaves the peer.
+func (tp TrustedProxies) client(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if len(tp) == 0 {
+		return host
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !tp.trusts(peer) {
+		return host
+	}
+	// Several header lines form one list, in order.
+	lines := r.Header.Values("X-Forwarded-For")
+	for i := len(lines) - 1; i >= 0; i-- {
+		rest := lines[i]
+		for {
+			cut := strings.LastIndexByte(rest, ',')
+			hop, err := netip.ParseAddr(strings.TrimSpace(rest[cut+1:]))
+			if err != nil || hop.Zone() != "" {
+				return host
+			}
+			if !tp.trusts(hop) {
+				// Canonical form: the header's own text never reaches
+				// throttling keys or logs.
+				return hop.Unmap().String()
+			}
+			if cut < 0 {
+				break
+			}
+			rest = rest[:cut]
+		}
+	}
+	return host
+}
+
+type trustedProxiesKey struct{}
+
+// resolveClients makes the server's trusted proxies known to clientIP.
+func (s *Server) resolveClients(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(s.TrustedProxies) > 0 {
+			r = r.WithContext(context.WithValue(r.Context(), trustedProxiesKey{}, s.TrustedProxies))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
