@@ -531,17 +531,28 @@ func (s *Service) ListSessions(ctx context.Context, a domain.Actor, currentToken
 	if err != nil {
 		return nil, err
 	}
-	cur := auth.HashSecret(currentToken)
+	return s.liveSessionViews(ss, auth.HashSecret(currentToken)), nil
+}
+
+// sessionLive reports whether a stored session still works: Session
+// refuses it once expired or idle too long, even before it is cleaned up.
+func (s *Service) sessionLive(se store.Session, now time.Time) bool {
+	return !now.After(se.ExpiresAt) && now.Sub(se.LastSeenAt) <= s.SessionIdle
+}
+
+// liveSessionViews keeps the live sessions of ss as the pages show them;
+// the one whose token hash is current is marked (nil marks none).
+func (s *Service) liveSessionViews(ss []store.Session, current []byte) []SessionView {
 	now := s.Now().UTC()
 	out := make([]SessionView, 0, len(ss))
 	for _, se := range ss {
-		if now.After(se.ExpiresAt) || now.Sub(se.LastSeenAt) > s.SessionIdle {
+		if !s.sessionLive(se, now) {
 			continue
 		}
 		out = append(out, SessionView{ID: sessionHandle(se.TokenHash), CreatedAt: se.CreatedAt, LastSeenAt: se.LastSeenAt,
-			UserAgent: se.UserAgent, MFA: se.MFA, Current: hmac.Equal(se.TokenHash, cur)})
+			UserAgent: se.UserAgent, MFA: se.MFA, Current: current != nil && hmac.Equal(se.TokenHash, current)})
 	}
-	return out, nil
+	return out
 }
 
 // RevokeSession signs out one of the actor's own sessions by its handle.
@@ -574,6 +585,61 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, a domain.Actor, curre
 		return err
 	}
 	return s.audit(ctx, a, "sessions_revoked", "user", a.UserID, nil)
+}
+
+// --- other users' sessions, for a user administrator ---
+
+// ErrOwnSessionsHere refuses an administrator's "log out everywhere" on
+// their own account: it would end the session they are using, and their
+// own sessions page already logs out every other one.
+var ErrOwnSessionsHere = domain.Errorf(domain.EInvalid,
+	"to log out your own sessions, use “Where you are logged in” under My account: it keeps the session you are using")
+
+// UserSessions lists the live sessions of a user for a user administrator
+// who needs to see where an account is signed in (a lost phone, a stolen
+// laptop). It shows what the owner's own page shows, never a token or its
+// hash, and marks none as current.
+func (s *Service) UserSessions(ctx context.Context, a domain.Actor, userID int64) ([]SessionView, error) {
+	if err := require(a, domain.PermUserAdmin); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.GetUser(ctx, userID); err != nil {
+		return nil, err
+	}
+	ss, err := s.Store.ListUserSessions(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.liveSessionViews(ss, nil), nil
+}
+
+// LiveSessionCounts counts each user's live sessions, for the user list;
+// users without one are left out.
+func (s *Service) LiveSessionCounts(ctx context.Context, a domain.Actor) (map[int64]int, error) {
+	if err := require(a, domain.PermUserAdmin); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	return s.Store.CountLiveSessions(ctx, now, now.Add(-s.SessionIdle))
+}
+
+// RevokeUserSessions logs a user out everywhere on a user administrator's
+// decision, without disabling the account, and audits it (in the same
+// transaction) as "sessions_revoked" on the user with the administrator
+// as actor. API tokens are not sessions and stay; the password stays too,
+// so whoever knows it can log in again. An administrator's own account is
+// refused (ErrOwnSessionsHere). It returns how many sessions ended.
+func (s *Service) RevokeUserSessions(ctx context.Context, a domain.Actor, userID int64) (int, error) {
+	if err := require(a, domain.PermUserAdmin); err != nil {
+		return 0, err
+	}
+	if userID == a.UserID {
+		return 0, ErrOwnSessionsHere
+	}
+	if _, err := s.Store.GetUser(ctx, userID); err != nil {
+		return 0, err
+	}
+	return s.Store.RevokeUserSessions(ctx, userID, a.UserID, s.Now().UTC())
 }
 
 // BrowserSummary reduces a User-Agent header to "Browser on System", which

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +264,112 @@ func TestReauthenticate(t *testing.T) {
 	}
 	if err := s.Reauthenticate(ctx, a, res.Session, "aino-password-long", "", "192.0.2.1"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("after many wrong passwords: %v", err)
+	}
+}
+
+func TestAdministratorLogsUserOutEverywhere(t *testing.T) {
+	s, now := secService(t)
+	ctx := context.Background()
+	admin, mon, coord := actor(t, s, "admin"), actor(t, s, "monitor"), actor(t, s, "coordinator")
+	start := func(a domain.Actor) string {
+		t.Helper()
+		u, err := s.Store.GetUser(ctx, a.UserID)
+		mustDo(t, err)
+		tok, err := s.StartSession(ctx, u)
+		mustDo(t, err)
+		return tok
+	}
+	live := func(tok string) bool {
+		_, err := s.Session(ctx, tok)
+		return err == nil
+	}
+	adminTok := start(admin)
+	monToks := []string{start(mon), start(mon)}
+	coordTok := start(coord)
+
+	// Only a user administrator sees or ends another user's sessions, and
+	// a refusal changes nothing.
+	for _, a := range []domain.Actor{mon, coord} {
+		if _, err := s.UserSessions(ctx, a, mon.UserID); domain.ErrorCode(err) != domain.EForbidden {
+			t.Fatalf("%s lists sessions: %v", a.Role, err)
+		}
+		if _, err := s.LiveSessionCounts(ctx, a); domain.ErrorCode(err) != domain.EForbidden {
+			t.Fatalf("%s counts sessions: %v", a.Role, err)
+		}
+		if _, err := s.RevokeUserSessions(ctx, a, mon.UserID); domain.ErrorCode(err) != domain.EForbidden {
+			t.Fatalf("%s logs the monitor out: %v", a.Role, err)
+		}
+	}
+	if !live(monToks[0]) || !live(monToks[1]) {
+		t.Fatal("a refused request ended sessions")
+	}
+
+	list, err := s.UserSessions(ctx, admin, mon.UserID)
+	mustDo(t, err)
+	if len(list) != 2 {
+		t.Fatalf("the monitor's sessions: %+v", list)
+	}
+	for _, v := range list {
+		h := hex.EncodeToString(auth.HashSecret(monToks[0]))
+		h2 := hex.EncodeToString(auth.HashSecret(monToks[1]))
+		if v.Current || v.ID == "" || v.ID == monToks[0] || v.ID == monToks[1] || strings.Contains(h, v.ID) || strings.Contains(h2, v.ID) {
+			t.Fatalf("session view %+v gives away the session or claims to be current", v)
+		}
+	}
+	counts, err := s.LiveSessionCounts(ctx, admin)
+	mustDo(t, err)
+	if counts[mon.UserID] != 2 || counts[coord.UserID] != 1 || counts[admin.UserID] != 1 {
+		t.Fatalf("counts %v", counts)
+	}
+
+	// An administrator's own sessions are on their own page, which keeps
+	// the one in use.
+	if _, err := s.RevokeUserSessions(ctx, admin, admin.UserID); !errors.Is(err, ErrOwnSessionsHere) {
+		t.Fatalf("ending one's own sessions here: %v", err)
+	}
+	if !live(adminTok) {
+		t.Fatal("the refused self-revocation ended the admin's session")
+	}
+	if _, err := s.RevokeUserSessions(ctx, admin, 999999); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("unknown user: %v", err)
+	}
+
+	ended, err := s.RevokeUserSessions(ctx, admin, mon.UserID)
+	mustDo(t, err)
+	if ended != 2 {
+		t.Fatalf("%d sessions ended, want 2", ended)
+	}
+	if live(monToks[0]) || live(monToks[1]) {
+		t.Fatal("the monitor is still logged in")
+	}
+	if !live(coordTok) || !live(adminTok) {
+		t.Fatal("other users' sessions ended too")
+	}
+	monUser, _ := s.Store.GetUser(ctx, mon.UserID)
+	if monUser.Disabled {
+		t.Fatal("logging out everywhere disabled the account")
+	}
+	if e := lastEntry(t, s); e.Action != "sessions_revoked" || e.Entity != "user" || e.EntityID != mon.UserID || e.ActorID != admin.UserID {
+		t.Fatalf("audit entry %+v", e)
+	}
+	if list, _ := s.UserSessions(ctx, admin, mon.UserID); len(list) != 0 {
+		t.Fatalf("sessions after logging out everywhere: %+v", list)
+	}
+	// The account still works: its owner logs in again with the same
+	// password.
+	if res, err := s.Login(ctx, LoginAttempt{Username: monUser.Username, Password: "a-long-password-here", Client: "192.0.2.1"}); err != nil || !live(res.Session) {
+		t.Fatalf("logging in again: %v", err)
+	}
+
+	// Idle sessions are not counted or listed, even before they are
+	// cleaned up.
+	*now = now.Add(s.SessionIdle + time.Minute)
+	counts, err = s.LiveSessionCounts(ctx, admin)
+	mustDo(t, err)
+	if len(counts) != 0 {
+		t.Fatalf("counts after the idle limit %v", counts)
+	}
+	if list, _ := s.UserSessions(ctx, admin, coord.UserID); len(list) != 0 {
+		t.Fatalf("idle sessions listed: %+v", list)
 	}
 }

@@ -97,6 +97,55 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (err error
 	return err
 }
 
+// CountLiveSessions counts each user's live sessions: those that have not
+// expired at now and were used at or after idleSince (the service's idle
+// limit). Users without a live session are left out of the map.
+func (s *Store) CountLiveSessions(ctx context.Context, now, idleSince time.Time) (_ map[int64]int, err error) {
+	defer s.fail(&err)
+	type count struct {
+		userID int64
+		n      int
+	}
+	rows, err := s.reader().query(ctx, `SELECT user_id, COUNT(*) FROM sessions
+		WHERE expires_at >= ? AND last_seen_at >= ? GROUP BY user_id`, millis(now), millis(idleSince))
+	counts, err := collect(rows, err, func(r rowScanner) (count, error) {
+		var c count
+		return c, r.Scan(&c.userID, &c.n)
+	})
+	out := make(map[int64]int, len(counts))
+	for _, c := range counts {
+		out[c.userID] = c.n
+	}
+	return out, err
+}
+
+// RevokeUserSessions signs a user out everywhere on an administrator's
+// decision (a lost phone, a stolen laptop) and audits it as
+// "sessions_revoked" by actor by, in the same transaction: either both
+// happen or neither. A half-finished login waiting for its second factor
+// ends too, since it would become a session. It returns how many sessions
+// were removed, expired ones not yet cleaned up included.
+func (s *Store) RevokeUserSessions(ctx context.Context, userID, by int64, at time.Time) (_ int, err error) {
+	defer s.fail(&err)
+	var n int64
+	err = s.withTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `DELETE FROM pending_logins WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		// The audit entry comes last: on PostgreSQL it locks the chain head.
+		return c.appendAudit(ctx, millis(at), AuditEvent{ActorID: by, Action: "sessions_revoked", Entity: "user", EntityID: userID,
+			Detail: map[string]int64{"sessions": n}})
+	})
+	return int(n), err
+}
+
 // DeleteExpiredSessions removes sessions that expired before now.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (err error) {
 	defer s.fail(&err)

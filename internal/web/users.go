@@ -3,8 +3,10 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"vigil/internal/domain"
+	"vigil/internal/service"
 	"vigil/internal/store"
 )
 
@@ -17,6 +19,7 @@ func (s *Server) userRoutes() []Route {
 		{Method: "POST", Path: "/users/{id}", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userUpdate},
 		{Method: "POST", Path: "/users/{id}/tokens", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userTokenCreate},
 		{Method: "POST", Path: "/users/{id}/tokens/{token}/revoke", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userTokenRevoke},
+		{Method: "POST", Path: "/users/{id}/sessions/revoke", Perm: domain.PermUserAdmin, Reauth: true, Handler: s.userSessionsRevoke},
 	}
 	return append(rs, s.accountRoutes()...)
 }
@@ -26,6 +29,9 @@ func (s *Server) userRoutes() []Route {
 type userListData struct {
 	Items []domain.User
 	Me    int64
+	// Sessions counts each user's live sessions; a user without one is
+	// missing (index gives 0).
+	Sessions map[int64]int
 }
 
 func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
@@ -35,8 +41,13 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	counts, err := s.Svc.LiveSessionCounts(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := s.view(r, "users.title")
-	v.Data = userListData{Items: us, Me: a.UserID}
+	v.Data = userListData{Items: us, Me: a.UserID, Sessions: counts}
 	s.render(w, r, http.StatusOK, "user_list", v)
 }
 
@@ -73,7 +84,11 @@ type userFormData struct {
 	U      domain.User // the stored account, when editing
 	Self   bool
 	Tokens []store.APIToken
-	Action string
+	// Sessions are the account's live sessions, when editing someone
+	// else's; one's own are on one's own sessions page, which keeps the
+	// session in use when logging out the rest.
+	Sessions []service.SessionView
+	Action   string
 }
 
 func (s *Server) userNew(w http.ResponseWriter, r *http.Request) {
@@ -129,8 +144,14 @@ func (s *Server) userEditData(r *http.Request, id int64) (userFormData, error) {
 	if err != nil {
 		return userFormData{}, err
 	}
-	return userFormData{F: userFormOf(u), U: u, Self: id == a.UserID, Tokens: toks,
-		Action: "/users/" + strconv.FormatInt(id, 10)}, nil
+	d := userFormData{F: userFormOf(u), U: u, Self: id == a.UserID, Tokens: toks,
+		Action: "/users/" + strconv.FormatInt(id, 10)}
+	if !d.Self {
+		if d.Sessions, err = s.Svc.UserSessions(r.Context(), a, id); err != nil {
+			return userFormData{}, err
+		}
+	}
+	return d, nil
 }
 
 func (s *Server) userEdit(w http.ResponseWriter, r *http.Request) {
@@ -219,6 +240,21 @@ func (s *Server) userTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/users/"+strconv.FormatInt(id, 10)+"/edit", "token_revoked")
 }
 
+// userSessionsRevoke logs the user out everywhere, for an account that may
+// be in the wrong hands, without disabling it.
+func (s *Server) userSessionsRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.Svc.RevokeUserSessions(r.Context(), actorOf(r), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/users/"+strconv.FormatInt(id, 10)+"/edit", "user_sessions_revoked")
+}
+
 // --- API ---
 
 func (s *Server) userAPI() []Route {
@@ -230,6 +266,12 @@ func (s *Server) userAPI() []Route {
 				"Idempotency-Key is refused here, because a replay would need the password stored."},
 		{Method: "GET", Path: "/api/v1/users/{id}", Perm: domain.PermUserAdmin, Handler: s.apiUserGet,
 			Doc: "One account."},
+		{Method: "GET", Path: "/api/v1/users/{id}/sessions", Perm: domain.PermUserAdmin, Handler: s.apiUserSessions,
+			Doc: "The account's live sessions: when each began and was last active, a short browser summary and whether it passed a second factor. " +
+				"Never a token or its hash. Not paginated: next is always empty."},
+		{Method: "DELETE", Path: "/api/v1/users/{id}/sessions", Perm: domain.PermUserAdmin, Handler: s.apiUserSessionsRevoke,
+			Doc: "Log the account out everywhere without disabling it: every session and half-finished login ends; API tokens and the password stay. " +
+				"Audited as sessions_revoked. Refused for the caller's own account. Answers 204."},
 		{Method: "GET", Path: "/api/v1/me", Perm: domain.PermSelf, Handler: s.apiMe,
 			Doc: "The caller's own account."},
 	}
@@ -289,4 +331,43 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
+}
+
+// sessionOut is a session as the API shows it to a user administrator.
+type sessionOut struct {
+	CreatedAt    time.Time `json:"created_at"`
+	LastSeenAt   time.Time `json:"last_seen_at"`
+	Browser      string    `json:"browser"`
+	SecondFactor bool      `json:"second_factor"`
+}
+
+func (s *Server) apiUserSessions(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ss, err := s.Svc.UserSessions(r.Context(), actorOf(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]sessionOut, 0, len(ss))
+	for _, se := range ss {
+		out = append(out, sessionOut{CreatedAt: se.CreatedAt, LastSeenAt: se.LastSeenAt, Browser: se.UserAgent, SecondFactor: se.MFA})
+	}
+	writeJSON(w, http.StatusOK, newList(out, ""))
+}
+
+func (s *Server) apiUserSessionsRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.Svc.RevokeUserSessions(r.Context(), actorOf(r), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

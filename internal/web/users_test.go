@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +12,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"vigil/internal/auth"
 	"vigil/internal/domain"
+	"vigil/internal/service"
 )
 
 // sessionFor returns a session cookie for an existing user.
@@ -368,8 +372,12 @@ func TestCaseAndUserPagesTranslated(t *testing.T) {
 				t.Fatal(err)
 			}
 			pages := map[string]*httptest.ResponseRecorder{}
+			// Another user with a live session, so that their page shows the
+			// session table and the button that ends them.
+			other := e.user(t, "monitor")
+			sessionFor(t, e, other)
 			for _, p := range []string{"/cases", "/cases/new", fmt.Sprintf("/cases/%d", ac.ID), fmt.Sprintf("/cases/%d/edit", ac.ID),
-				"/users", "/users/new", fmt.Sprintf("/users/%d/edit", u.ID), "/account"} {
+				"/users", "/users/new", fmt.Sprintf("/users/%d/edit", u.ID), fmt.Sprintf("/users/%d/edit", other.ID), "/account"} {
 				pages[p] = e.do(t, "GET", p, nil, c, nil)
 			}
 			pages["created"] = e.postForm(t, "/users", url.Values{"username": {"x-" + lang}, "role": {"monitor"}, "lang": {"en"}}, c)
@@ -385,5 +393,176 @@ func TestCaseAndUserPagesTranslated(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAdminEndsUserSessions: an administrator sees where an account is
+// logged in and logs it out everywhere without disabling it; the action
+// needs a fresh re-authentication, is audited, refuses forged cross-site
+// requests and leaves other users' sessions alone.
+func TestAdminEndsUserSessions(t *testing.T) {
+	e := newSecEnv(t)
+	root := e.account(t, "root", "admin")
+	aino := e.account(t, "aino", "monitor")
+	e.account(t, "bertta", "monitor")
+	e.account(t, "cecilia", "coordinator")
+	admin := e.browser("198.51.100.1")
+	wantStatus(t, "admin login", admin.login(t, "root", "root-password-long"), 303, "")
+	a1, a2 := e.browser("198.51.100.2"), e.browser("198.51.100.3")
+	a2.ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
+	a1.login(t, "aino", "aino-password-long")
+	a2.login(t, "aino", "aino-password-long")
+	b := e.browser("198.51.100.4")
+	b.login(t, "bertta", "bertta-password-long")
+	coord := e.browser("198.51.100.5")
+	coord.login(t, "cecilia", "cecilia-password-long")
+	wantStatus(t, "aino logged in", a1.get(t, "/"), 200, "")
+
+	ainoEdit := fmt.Sprintf("/users/%d/edit", aino.ID)
+	ainoRevoke := fmt.Sprintf("/users/%d/sessions/revoke", aino.ID)
+
+	// The list counts live sessions.
+	w := admin.get(t, "/users")
+	wantStatus(t, "user list", w, 200, "")
+	checkBody(t, w.Body.String(), []string{fmt.Sprintf(`id="sessions-%d">2<`, aino.ID), fmt.Sprintf(`id="sessions-%d">1<`, root.ID)}, nil)
+
+	// The user's page lists them, with the browser summary and never a
+	// token or its hash.
+	w = admin.get(t, ainoEdit)
+	wantStatus(t, "aino's page", w, 200, "")
+	page := w.Body.String()
+	if n := strings.Count(page, `class="user-session"`); n != 2 {
+		t.Fatalf("%d sessions on aino's page, want 2", n)
+	}
+	var secrets []string
+	for _, br := range []*browser{a1, a2} {
+		tok := br.cookies[sessionCookie]
+		if tok == "" {
+			t.Fatal("no session cookie in aino's browser")
+		}
+		secrets = append(secrets, tok, hex.EncodeToString(auth.HashSecret(tok)))
+	}
+	checkBody(t, page, []string{"Firefox on Linux", "Chrome on Windows", `id="user-sessions-revoke"`,
+		`action="` + ainoRevoke + `"`}, append(secrets, "Mozilla/5.0", `id="own-sessions-hint"`))
+
+	// One's own page points to one's own sessions page instead, and the
+	// route refuses one's own account.
+	w = admin.get(t, fmt.Sprintf("/users/%d/edit", root.ID))
+	wantStatus(t, "own page", w, 200, "")
+	checkBody(t, w.Body.String(), []string{`id="own-sessions-hint"`, `href="/account/sessions"`}, []string{`id="user-sessions-revoke"`})
+	wantStatus(t, "ending one's own sessions here", admin.post(t, fmt.Sprintf("/users/%d/sessions/revoke", root.ID)), 422, "")
+	wantStatus(t, "admin still in", admin.get(t, "/"), 200, "")
+
+	// Not an administrator: refused, nothing ends.
+	wantStatus(t, "coordinator", coord.post(t, ainoRevoke), 403, "")
+
+	// Forged from another site: refused before anything happens.
+	for _, f := range forgeries {
+		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+		for k, v := range f.headers {
+			h[k] = v
+		}
+		fw := e.do(t, "POST", ainoRevoke, strings.NewReader(""), &http.Cookie{Name: sessionCookie, Value: admin.cookies[sessionCookie]}, h)
+		if fw.Code != http.StatusForbidden || !strings.Contains(fw.Body.String(), refusedText) {
+			t.Fatalf("forged (%s): %d %.200s", f.name, fw.Code, fw.Body.String())
+		}
+	}
+
+	// Without a recent re-authentication the administrator is asked for
+	// the password first.
+	e.clk.Add(service.ReauthWindow + time.Second)
+	wantStatus(t, "stale re-authentication", admin.post(t, ainoRevoke), 303,
+		"/reauth?next="+url.QueryEscape(ainoEdit)+"&msg=reauth_needed")
+	for _, br := range []*browser{a1, a2} {
+		wantStatus(t, "aino still in after the refusals", br.get(t, "/"), 200, "")
+	}
+	if contains(e.auditActions(t, aino.ID), "sessions_revoked") {
+		t.Fatal("a refused request was audited as done")
+	}
+
+	wantStatus(t, "re-authenticate", admin.post(t, "/reauth", "password", "root-password-long", "next", ainoEdit), 303, ainoEdit)
+	wantStatus(t, "log aino out everywhere", admin.post(t, ainoRevoke), 303, ainoEdit+"?msg=user_sessions_revoked")
+	for _, br := range []*browser{a1, a2} {
+		wantStatus(t, "aino is logged out", br.get(t, "/"), 303, "/login?next=%2F")
+	}
+	wantStatus(t, "bertta untouched", b.get(t, "/"), 200, "")
+	wantStatus(t, "admin untouched", admin.get(t, "/"), 200, "")
+	es, err := e.Svc.Store.RecentAudit(context.Background(), 1)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("audit: %v %v", es, err)
+	}
+	if got := es[0]; got.Action != "sessions_revoked" || got.Entity != "user" || got.EntityID != aino.ID || got.ActorID != root.ID {
+		t.Fatalf("audit entry %+v", got)
+	}
+	w = admin.get(t, ainoEdit+"?msg=user_sessions_revoked")
+	checkBody(t, w.Body.String(), []string{`id="no-sessions"`, "The account was logged out everywhere."}, []string{`id="user-sessions-revoke"`})
+
+	// The account is not disabled: aino logs in again.
+	wantStatus(t, "aino logs in again", a1.login(t, "aino", "aino-password-long"), 303, "")
+	wantStatus(t, "aino back in", a1.get(t, "/"), 200, "")
+}
+
+func TestUserSessionsAPI(t *testing.T) {
+	e := newSecEnv(t)
+	ctx := context.Background()
+	root := e.account(t, "root", "admin")
+	aino := e.account(t, "aino", "monitor")
+	bertta := e.account(t, "bertta", "monitor")
+	a := e.browser("198.51.100.2")
+	a.login(t, "aino", "aino-password-long")
+	b := e.browser("198.51.100.3")
+	b.login(t, "bertta", "bertta-password-long")
+	adminTok, err := e.Svc.CreateAPIToken(ctx, domain.System, root.ID, "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coordTok := e.token(t, "coordinator")
+	path := fmt.Sprintf("/api/v1/users/%d/sessions", aino.ID)
+
+	w := e.api(t, "GET", path, adminTok, "")
+	if w.Code != http.StatusOK {
+		t.Fatalf("list: %d %s", w.Code, w.Body.String())
+	}
+	var got struct {
+		Items []map[string]any `json:"items"`
+		Next  string           `json:"next"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Items) != 1 || got.Items[0]["browser"] != "Firefox on Linux" || got.Items[0]["second_factor"] != false ||
+		got.Items[0]["created_at"] == nil || got.Items[0]["last_seen_at"] == nil || len(got.Items[0]) != 4 {
+		t.Fatalf("list: %s", w.Body.String())
+	}
+	tok := a.cookies[sessionCookie]
+	checkBody(t, w.Body.String(), nil, []string{tok, hex.EncodeToString(auth.HashSecret(tok)), "token", "hash"})
+
+	if w := e.api(t, "GET", path, coordTok, ""); w.Code != http.StatusForbidden {
+		t.Fatalf("coordinator lists: %d", w.Code)
+	}
+	if w := e.api(t, "DELETE", path, coordTok, ""); w.Code != http.StatusForbidden {
+		t.Fatalf("coordinator ends: %d", w.Code)
+	}
+	if w := e.api(t, "GET", "/api/v1/users/999999/sessions", adminTok, ""); w.Code != http.StatusNotFound {
+		t.Fatalf("unknown user: %d", w.Code)
+	}
+	if w := e.api(t, "DELETE", fmt.Sprintf("/api/v1/users/%d/sessions", root.ID), adminTok, ""); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("own account: %d %s", w.Code, w.Body.String())
+	}
+	wantStatus(t, "aino in after the refusals", a.get(t, "/"), 200, "")
+
+	if w := e.api(t, "DELETE", path, adminTok, ""); w.Code != http.StatusNoContent {
+		t.Fatalf("end aino's sessions: %d %s", w.Code, w.Body.String())
+	}
+	wantStatus(t, "aino logged out", a.get(t, "/"), 303, "/login?next=%2F")
+	wantStatus(t, "bertta untouched", b.get(t, "/"), 200, "")
+	if w := e.api(t, "GET", path, adminTok, ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"items":[]`) {
+		t.Fatalf("list after: %d %s", w.Code, w.Body.String())
+	}
+	if acts := e.auditActions(t, aino.ID); !contains(acts, "sessions_revoked") {
+		t.Fatalf("not audited: %v", acts)
+	}
+	if acts := e.auditActions(t, bertta.ID); contains(acts, "sessions_revoked") {
+		t.Fatalf("bertta audited: %v", acts)
 	}
 }
