@@ -73,12 +73,12 @@ func (s *Service) SaveCase(ctx context.Context, a domain.Actor, c *domain.Asylum
 			c.AssignedTo = a.UserID
 		}
 	}
+	c.Normalize() // the crossing point is looked up as it will be saved
 	if c.CrossingPoint != "" {
 		if _, err := s.Store.GetCrossingPointByCode(ctx, c.CrossingPoint); err != nil {
 			if domain.ErrorCode(err) != domain.ENotFound {
 				return err
 			}
-			c.Normalize()
 			var p domain.Problems
 			p.Add("crossing_point", "no crossing point has the code %q", c.CrossingPoint)
 			return mergeProblems(c.Validate(), p.Err())
@@ -87,9 +87,5 @@ func (s *Service) SaveCase(ctx context.Context, a domain.Actor, c *domain.Asylum
 	if err := check(c); err != nil {
 		return err
 	}
-	stamp(&c.Meta, a, c.ID == 0)
-	if c.ID == 0 {
-		return s.Store.CreateCase(ctx, c)
-	}
-	return s.Store.UpdateCase(ctx, c)
+	return createOrUpdate(ctx, a, &c.Meta, c, s.Store.CreateCase, s.Store.UpdateCase)
 }

@@ -77,17 +77,13 @@ func (s *Service) stampVerification(in *domain.Incident, old domain.Verification
 func (s *Service) checkIncident(ctx context.Context, in *domain.Incident) error {
 	in.Normalize()
 	err := in.Validate()
+	var p domain.Problems
 	if in.CrossingPoint != "" {
-		if _, cerr := s.Store.GetCrossingPointByCode(ctx, in.CrossingPoint); cerr != nil {
-			if domain.ErrorCode(cerr) != domain.ENotFound {
-				return cerr
-			}
-			var p domain.Problems
-			p.Add("crossing_point", "no crossing point has the code %q", in.CrossingPoint)
-			return mergeProblems(err, p.Err())
+		if cerr := s.checkCrossingCode(ctx, &p, "crossing_point", in.CrossingPoint); cerr != nil {
+			return cerr
 		}
 	}
-	return err
+	return mergeProblems(err, p.Err())
 }
 
 // mergeProblems joins the field errors of two validation errors.

@@ -32,11 +32,32 @@ func (s *Service) SaveCrossingPoint(ctx context.Context, a domain.Actor, c *doma
 	if err := check(c); err != nil {
 		return err
 	}
-	stamp(&c.Meta, a, c.ID == 0)
-	if c.ID == 0 {
-		return s.Store.CreateCrossingPoint(ctx, c)
+	return createOrUpdate(ctx, a, &c.Meta, c, s.Store.CreateCrossingPoint, s.Store.UpdateCrossingPoint)
+}
+
+// createOrUpdate ends a Save* method once the record is checked: it stamps
+// who saves x, whose Meta is m, and creates x when it is new (ID 0) or
+// updates it.
+func createOrUpdate[P any](ctx context.Context, a domain.Actor, m *domain.Meta, x P,
+	create, update func(context.Context, P) error) error {
+	stamp(m, a, m.ID == 0)
+	if m.ID == 0 {
+		return create(ctx, x)
 	}
-	return s.Store.UpdateCrossingPoint(ctx, c)
+	return update(ctx, x)
+}
+
+// checkCrossingCode adds a problem of field to p when no crossing point has
+// code: records name crossing points by code, so a code must exist. Any
+// other failure to look it up is returned.
+func (s *Service) checkCrossingCode(ctx context.Context, p *domain.Problems, field, code string) error {
+	if _, err := s.Store.GetCrossingPointByCode(ctx, code); err != nil {
+		if domain.ErrorCode(err) != domain.ENotFound {
+			return err
+		}
+		p.Add(field, "no crossing point has the code %q", code)
+	}
+	return nil
 }
 
 // ListPolicyEvents returns the whole timeline in date order.
@@ -66,21 +87,14 @@ func (s *Service) SavePolicyEvent(ctx context.Context, a domain.Actor, e *domain
 	err := e.Validate()
 	var p domain.Problems
 	for _, code := range e.CrossingPoints {
-		if _, cerr := s.Store.GetCrossingPointByCode(ctx, code); cerr != nil {
-			if domain.ErrorCode(cerr) != domain.ENotFound {
-				return cerr
-			}
-			p.Add("crossing_points", "no crossing point has the code %q", code)
+		if cerr := s.checkCrossingCode(ctx, &p, "crossing_points", code); cerr != nil {
+			return cerr
 		}
 	}
 	if err := mergeProblems(err, p.Err()); err != nil {
 		return err
 	}
-	stamp(&e.Meta, a, e.ID == 0)
-	if e.ID == 0 {
-		return s.Store.CreatePolicyEvent(ctx, e)
-	}
-	return s.Store.UpdatePolicyEvent(ctx, e)
+	return createOrUpdate(ctx, a, &e.Meta, e, s.Store.CreatePolicyEvent, s.Store.UpdatePolicyEvent)
 }
 
 // CrossingStatusRow is one crossing point's derived status on a day.
@@ -131,9 +145,5 @@ func (s *Service) SaveFigure(ctx context.Context, a domain.Actor, f *domain.Figu
 	if err := check(f); err != nil {
 		return err
 	}
-	stamp(&f.Meta, a, f.ID == 0)
-	if f.ID == 0 {
-		return s.Store.CreateFigure(ctx, f)
-	}
-	return s.Store.UpdateFigure(ctx, f)
+	return createOrUpdate(ctx, a, &f.Meta, f, s.Store.CreateFigure, s.Store.UpdateFigure)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"testing"
 
 	"vigil/internal/auth"
@@ -156,6 +157,29 @@ func TestCasesNeedToKnow(t *testing.T) {
 	// identity access would keep, not blank, the stored identity.
 	if err := s.SaveCase(ctx, coord, &got); domain.ErrorCode(err) != domain.EForbidden {
 		t.Errorf("coordinator saved a case: %v", err)
+	}
+}
+
+// A case names its crossing point as typed; the code is looked up as it
+// will be saved (trimmed), so surrounding spaces do not make it unknown.
+func TestCaseCrossingPointLookedUpAsSaved(t *testing.T) {
+	s, ctx := newService(t), context.Background()
+	l := actor(t, s, "legal_aid")
+	cp := domain.CrossingPoint{Code: "vaalimaa", NameEN: "Vaalimaa", NameFI: "Vaalimaa", Country: "FI", OtherCountry: "RU", Mode: "road"}
+	if err := s.SaveCrossingPoint(ctx, domain.System, &cp); err != nil {
+		t.Fatal(err)
+	}
+	c := domain.AsylumCase{Person: domain.Person{Pseudonym: "P"}, CrossingPoint: " vaalimaa "}
+	if err := s.SaveCase(ctx, l, &c); err != nil {
+		t.Fatalf("a known code with spaces around it: %v", err)
+	}
+	if c.CrossingPoint != "vaalimaa" {
+		t.Errorf("saved code %q", c.CrossingPoint)
+	}
+	c2 := domain.AsylumCase{Person: domain.Person{Pseudonym: "Q"}, CrossingPoint: " nowhere "}
+	err := s.SaveCase(ctx, l, &c2)
+	if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "no crossing point") {
+		t.Errorf("an unknown code: %v", err)
 	}
 }
 

@@ -67,16 +67,27 @@ func insertEvents(ctx context.Context, c conn, caseID int64, es []domain.Procedu
 	return nil
 }
 
-// CreateCase stores a new case with its person and events, and sets the
-// IDs, versions and timestamps of all three.
-func (s *Store) CreateCase(ctx context.Context, ac *domain.AsylumCase) (err error) {
-	defer s.fail(&err)
+// caseToSave checks the dates of ac and returns the copy a save works on,
+// its events in date order in a slice of its own: ac itself changes only
+// once the save has succeeded.
+func caseToSave(ac *domain.AsylumCase) (domain.AsylumCase, error) {
 	if err := caseDates(ac); err != nil {
-		return err
+		return domain.AsylumCase{}, err
 	}
 	rec := *ac
 	rec.Events = slices.Clone(ac.Events)
 	sortEvents(rec.Events)
+	return rec, nil
+}
+
+// CreateCase stores a new case with its person and events, and sets the
+// IDs, versions and timestamps of all three.
+func (s *Store) CreateCase(ctx context.Context, ac *domain.AsylumCase) (err error) {
+	defer s.fail(&err)
+	rec, err := caseToSave(ac)
+	if err != nil {
+		return err
+	}
 	now := s.stamp()
 	if rec.UpdatedBy == 0 {
 		rec.UpdatedBy = rec.CreatedBy
@@ -124,12 +135,10 @@ func (s *Store) CreateCase(ctx context.Context, ac *domain.AsylumCase) (err erro
 // whatever ac.Person.ID says.
 func (s *Store) UpdateCase(ctx context.Context, ac *domain.AsylumCase) (err error) {
 	defer s.fail(&err)
-	if err := caseDates(ac); err != nil {
+	rec, err := caseToSave(ac)
+	if err != nil {
 		return err
 	}
-	rec := *ac
-	rec.Events = slices.Clone(ac.Events)
-	sortEvents(rec.Events)
 	now := s.stamp()
 	err = s.withTx(ctx, func(c conn) error {
 		base, err := baseline(ctx, c, EntityCase, rec.ID, rec.Version, func() (domain.AsylumCase, error) {

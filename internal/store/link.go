@@ -20,6 +20,11 @@ type LinkedIncident struct {
 
 const linkColumns = `l.testimony_id, l.incident_id, l.relation, l.note, l.created_by`
 
+// linkDest is where linkColumns scan to, in their order.
+func linkDest(l *domain.Link) []any {
+	return []any{&l.TestimonyID, &l.IncidentID, &l.Relation, &l.Note, &l.CreatedBy}
+}
+
 // Link ties a testimony to an incident, or changes the relation and note of
 // an existing link (the link keeps who first made it).
 func (s *Store) Link(ctx context.Context, l domain.Link) (err error) {
@@ -80,8 +85,7 @@ func (s *Store) LinksOfIncident(ctx context.Context, incidentID int64) (_ []Link
 		WHERE l.incident_id = ? ORDER BY t.received_on DESC, t.id DESC`, incidentID)
 	return collect(rows, err, func(r rowScanner) (LinkedTestimony, error) {
 		var lt LinkedTestimony
-		t, err := scanTestimony(prefixScanner{r, []any{
-			&lt.Link.TestimonyID, &lt.Link.IncidentID, &lt.Link.Relation, &lt.Link.Note, &lt.Link.CreatedBy}})
+		t, err := scanTestimony(prefixScanner{r, linkDest(&lt.Link)})
 		lt.Testimony = t
 		return lt, err
 	})
@@ -96,8 +100,7 @@ func (s *Store) LinksOfTestimony(ctx context.Context, testimonyID int64) (_ []Li
 		WHERE l.testimony_id = ? ORDER BY i.when_from DESC, i.id DESC`, testimonyID)
 	return collect(rows, err, func(r rowScanner) (LinkedIncident, error) {
 		var li LinkedIncident
-		in, err := scanIncident(prefixScanner{r, []any{
-			&li.Link.TestimonyID, &li.Link.IncidentID, &li.Link.Relation, &li.Link.Note, &li.Link.CreatedBy}})
+		in, err := scanIncident(prefixScanner{r, linkDest(&li.Link)})
 		li.Incident = in
 		return li, err
 	})

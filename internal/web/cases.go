@@ -96,13 +96,7 @@ type caseListData struct {
 func caseFilterOf(r *http.Request, p *domain.Problems) (store.CaseFilter, bool) {
 	q := r.URL.Query()
 	f := store.CaseFilter{Query: strings.TrimSpace(q.Get("q"))}
-	if c := q.Get("nationality"); c != "" {
-		if code, ok := domain.NormalizeCountry(c); ok {
-			f.Nationality = code
-		} else {
-			p.Add("nationality", "%q is not a country code", c)
-		}
-	}
+	f.Nationality = parseCountryField(p, "nationality", q.Get("nationality"))
 	mine := q.Get("mine") != ""
 	if mine {
 		f.AssignedTo = actorOf(r).UserID
@@ -115,15 +109,8 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 	var p domain.Problems
 	f, mine := caseFilterOf(r, &p)
 	data := caseListData{Filter: f, Mine: mine, Cursor: r.URL.Query().Get("cursor"), FirstURL: firstURL(r)}
-	if err := p.Err(); err != nil {
-		v.withError(err)
-		v.Data = data
-		s.render(w, r, http.StatusUnprocessableEntity, "case_list", v)
-		return
-	}
-	items, next, err := s.Svc.ListCases(r.Context(), actorOf(r), f, domain.Page{Cursor: data.Cursor})
-	if err != nil {
-		s.fail(w, r, err)
+	items, next, ok := listOrShowProblems(s, w, r, v, "case_list", data, f, p, s.Svc.ListCases)
+	if !ok {
 		return
 	}
 	names, _ := s.caseCrossingNames(r, v.Lang)
@@ -205,21 +192,14 @@ func (r caseEventRow) empty() bool {
 // caseFormOf shows a stored case in the form.
 func caseFormOf(c domain.AsylumCase) caseForm {
 	cf := caseForm{ID: c.ID, Version: strconv.Itoa(c.Version), Pseudonym: c.Person.Pseudonym,
-		Nationality: c.Person.Nationality, BirthYear: caseIntText(c.Person.BirthYear), Gender: c.Person.Gender,
+		Nationality: c.Person.Nationality, BirthYear: intText(c.Person.BirthYear), Gender: c.Person.Gender,
 		IdentityName: c.Person.Identity.Name, IdentityDOB: c.Person.Identity.DateOfBirth.String(),
 		IdentityPhone: c.Person.Identity.Phone, ArrivedOn: c.ArrivedOn.String(), StatusKnownOn: c.StatusKnownOn.String(), CrossingPoint: c.CrossingPoint,
-		Allowance: caseIntText(c.ReceptionAllowance), Notes: c.Notes}
+		Allowance: intText(c.ReceptionAllowance), Notes: c.Notes}
 	for _, e := range caseSortedEvents(c.Events) {
 		cf.Events = append(cf.Events, caseEventRow{On: e.On.String(), Kind: e.Kind, Note: e.Note})
 	}
 	return cf
-}
-
-func caseIntText(p *int) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.Itoa(*p)
 }
 
 // caseFormFrom reads the submitted form as typed. Blank event rows are
@@ -254,15 +234,15 @@ func (cf caseForm) apply(f *form, c *domain.AsylumCase) {
 	c.Person.Pseudonym, c.Person.Nationality, c.Person.Gender = cf.Pseudonym, cf.Nationality, cf.Gender
 	c.Person.BirthYear = caseParseIntp(&f.problems, "person_birth_year", cf.BirthYear)
 	c.Person.Identity.Name, c.Person.Identity.Phone = cf.IdentityName, cf.IdentityPhone
-	c.Person.Identity.DateOfBirth = caseParseDate(&f.problems, "person_identity_date_of_birth", cf.IdentityDOB)
-	c.ArrivedOn = caseParseDate(&f.problems, "arrived_on", cf.ArrivedOn)
-	c.StatusKnownOn = caseParseDate(&f.problems, "status_known_on", cf.StatusKnownOn)
+	c.Person.Identity.DateOfBirth = parseDateField(&f.problems, "person_identity_date_of_birth", cf.IdentityDOB)
+	c.ArrivedOn = parseDateField(&f.problems, "arrived_on", cf.ArrivedOn)
+	c.StatusKnownOn = parseDateField(&f.problems, "status_known_on", cf.StatusKnownOn)
 	c.CrossingPoint = cf.CrossingPoint
 	c.ReceptionAllowance = caseParseIntp(&f.problems, "reception_allowance_eur_month", cf.Allowance)
 	c.Notes = cf.Notes
 	c.Events = nil
 	for _, row := range cf.Events {
-		c.Events = append(c.Events, domain.ProcedureEvent{On: caseParseDate(&f.problems, "events", row.On), Kind: row.Kind, Note: row.Note})
+		c.Events = append(c.Events, domain.ProcedureEvent{On: parseDateField(&f.problems, "events", row.On), Kind: row.Kind, Note: row.Note})
 	}
 }
 
@@ -277,14 +257,6 @@ func caseParseIntp(p *domain.Problems, field, s string) *int {
 		return nil
 	}
 	return &n
-}
-
-func caseParseDate(p *domain.Problems, field, s string) domain.Date {
-	d, err := domain.ParseDate(s)
-	if err != nil {
-		p.Add(field, "%s", err.Error())
-	}
-	return d
 }
 
 type caseFormData struct {

@@ -50,10 +50,7 @@ func changesStatus(kind string) bool {
 
 // dayParam reads a YYYY-MM-DD query parameter, defaulting to today.
 func (s *Server) dayParam(r *http.Request, name string, p *domain.Problems) domain.Date {
-	d, err := domain.ParseDate(r.URL.Query().Get(name))
-	if err != nil {
-		p.Add(name, "%s", err.Error())
-	}
+	d := parseDateField(p, name, r.URL.Query().Get(name))
 	if d.IsZero() {
 		d = s.Svc.Today()
 	}
@@ -166,10 +163,7 @@ func (d crossingFormData) Num(name string, x *float64) string {
 	if d.Raw != nil {
 		return d.Raw[name]
 	}
-	if x == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*x, 'f', -1, 64)
+	return floatText(x)
 }
 
 func rawOf(f *form, names ...string) map[string]string {
@@ -429,16 +423,22 @@ type policyFormData struct {
 	Action    string
 }
 
-func (s *Server) policyNew(w http.ResponseWriter, r *http.Request) {
+// renderPolicyForm shows the policy event form with d, every crossing point
+// offered to choose from.
+func (s *Server) renderPolicyForm(w http.ResponseWriter, r *http.Request, status int, v View, d policyFormData) {
 	points, err := s.Svc.ListCrossingPoints(r.Context(), actorOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := s.view(r, "crossing.policy_new")
+	d.Points = points
+	v.Data = d
+	s.render(w, r, status, "policy_form", v)
+}
+
+func (s *Server) policyNew(w http.ResponseWriter, r *http.Request) {
 	e := domain.PolicyEvent{Kind: "closed", Source: domain.Source{RetrievedOn: s.Svc.Today()}}
-	v.Data = policyFormData{E: e, Points: points, Action: "/timeline"}
-	s.render(w, r, http.StatusOK, "policy_form", v)
+	s.renderPolicyForm(w, r, http.StatusOK, s.view(r, "crossing.policy_new"), policyFormData{E: e, Action: "/timeline"})
 }
 
 func policyFromForm(f *form, e *domain.PolicyEvent) {
@@ -475,13 +475,10 @@ func (s *Server) policyFormError(w http.ResponseWriter, r *http.Request, title s
 	if !ok {
 		return
 	}
-	points, perr := s.Svc.ListCrossingPoints(r.Context(), actorOf(r))
-	if perr != nil {
-		s.fail(w, r, perr)
-		return
-	}
-	d := policyFormData{E: e, WhenText: f.str("when"), Precision: f.str("when_precision"), Points: points, Action: action}
-	s.renderFormError(w, r, status, title, "policy_form", d, err)
+	v := s.view(r, title)
+	v.withError(err)
+	d := policyFormData{E: e, WhenText: f.str("when"), Precision: f.str("when_precision"), Action: action}
+	s.renderPolicyForm(w, r, status, v, d)
 }
 
 func (s *Server) policyEdit(w http.ResponseWriter, r *http.Request) {
@@ -489,21 +486,14 @@ func (s *Server) policyEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	points, err := s.Svc.ListCrossingPoints(r.Context(), actorOf(r))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := s.view(r, "crossing.policy_edit")
-	d := policyFormData{E: e, WhenText: e.When.Text(), Precision: e.When.Precision, Points: points, Action: "/timeline/" + strconv.FormatInt(id, 10)}
+	d := policyFormData{E: e, WhenText: e.When.Text(), Precision: e.When.Precision, Action: "/timeline/" + strconv.FormatInt(id, 10)}
 	// When the text alone gives the stored precision, leave the select on
 	// "from the date as written" so that retyping a day as a month does not
 	// keep a stale "day".
 	if auto, err := domain.FuzzyFromText(d.WhenText, ""); err == nil && auto.Precision == e.When.Precision {
 		d.Precision = ""
 	}
-	v.Data = d
-	s.render(w, r, http.StatusOK, "policy_form", v)
+	s.renderPolicyForm(w, r, http.StatusOK, s.view(r, "crossing.policy_edit"), d)
 }
 
 func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"vigil/internal/domain"
 )
@@ -121,6 +122,63 @@ func apiUpdate[In versioned, T any](s *Server, w http.ResponseWriter, r *http.Re
 	return x, true
 }
 
+// --- UI lists ---
+
+// listOrShowProblems does the common part of a list page once its filter f
+// has been read into problems: a filter with problems is not listed, the
+// page v is shown with data and the problems marked (422); otherwise it
+// lists the page of records ?cursor= names. When ok is false the request
+// has been answered.
+func listOrShowProblems[F, T any](s *Server, w http.ResponseWriter, r *http.Request, v View, page string, data any,
+	f F, problems domain.Problems, list listFunc[F, T]) (items []T, next string, ok bool) {
+	if err := problems.Err(); err != nil {
+		v.withError(err)
+		v.Data = data
+		s.render(w, r, http.StatusUnprocessableEntity, page, v)
+		return nil, "", false
+	}
+	items, next, err := list(r.Context(), actorOf(r), f, domain.Page{Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, "", false
+	}
+	return items, next, true
+}
+
+// The *Field helpers read one value as typed into a filter or a form field;
+// a value that cannot be read becomes a problem of that field, so every
+// problem of a request is reported at once.
+
+// parseCountryField reads an ISO country code ("" when blank).
+func parseCountryField(p *domain.Problems, field, s string) string {
+	if s == "" {
+		return ""
+	}
+	code, ok := domain.NormalizeCountry(s)
+	if !ok {
+		p.Add(field, "%q is not a country code", s)
+		return ""
+	}
+	return code
+}
+
+// parseDateField reads a YYYY-MM-DD date (zero when blank).
+func parseDateField(p *domain.Problems, field, s string) domain.Date {
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		p.Add(field, "%s", err.Error())
+	}
+	return d
+}
+
+// checkTermField checks a code against its closed vocabulary ("" is fine:
+// in a filter it matches everything).
+func checkTermField(p *domain.Problems, field, code string, v domain.Vocabulary) {
+	if code != "" && !v.Has(code) {
+		p.Add(field, "unknown value %q", code)
+	}
+}
+
 // --- UI forms ---
 
 // pathIDAndForm reads the {id} path value, then the submitted form.
@@ -136,6 +194,22 @@ func (s *Server) pathIDAndForm(w http.ResponseWriter, r *http.Request) (int64, *
 		return 0, nil, false
 	}
 	return id, f, true
+}
+
+// intText and floatText show an optional number in a form field, blank
+// when it is not set.
+func intText(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func floatText(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
 // checked is a record a form edits: Normalize tidies it, Validate reports

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -110,6 +111,35 @@ func versionParam(r *http.Request) (int, error) {
 	return n, nil
 }
 
+// loadHistory reads the saved versions of the record the {id} path value
+// names, for the history page and the API alike.
+func (s *Server) loadHistory(k historyKind, w http.ResponseWriter, r *http.Request) (service.History, int64, bool) {
+	return loadByID(s, w, r, func(ctx context.Context, a domain.Actor, id int64) (service.History, error) {
+		return s.Svc.History(ctx, a, k.entity, id)
+	})
+}
+
+// loadVersion reads the saved version the path names beside the version
+// ?against= names (0 or absent: the one before it), for the version page and
+// the API alike. The version parameters are read inside the getter so that
+// loadByID answers every failure the same way, in the order id, version,
+// against.
+func (s *Server) loadVersion(k historyKind, w http.ResponseWriter, r *http.Request) (service.VersionDiff, int64, bool) {
+	return loadByID(s, w, r, func(ctx context.Context, a domain.Actor, id int64) (service.VersionDiff, error) {
+		version, err := versionParam(r)
+		if err != nil {
+			return service.VersionDiff{}, err
+		}
+		against := 0
+		if q := r.URL.Query().Get("against"); q != "" {
+			if against, err = strconv.Atoi(q); err != nil || against < 0 {
+				return service.VersionDiff{}, domain.Errorf(domain.EInvalid, "against must be a version number")
+			}
+		}
+		return s.Svc.Version(ctx, a, k.entity, id, version, against)
+	})
+}
+
 // --- pages ---
 
 type historyRow struct {
@@ -132,14 +162,8 @@ type historyListData struct {
 
 func (s *Server) historyList(k historyKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		h, err := s.Svc.History(r.Context(), actorOf(r), k.entity, id)
-		if err != nil {
-			s.fail(w, r, err)
+		h, id, ok := s.loadHistory(k, w, r)
+		if !ok {
 			return
 		}
 		v := s.view(r, "history.title")
@@ -261,26 +285,8 @@ type historyVersionData struct {
 
 func (s *Server) historyVersion(k historyKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		version, err := versionParam(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		against := 0
-		if a := r.URL.Query().Get("against"); a != "" {
-			if against, err = strconv.Atoi(a); err != nil || against < 0 {
-				s.fail(w, r, domain.Errorf(domain.EInvalid, "against must be a version number"))
-				return
-			}
-		}
-		vd, err := s.Svc.Version(r.Context(), actorOf(r), k.entity, id, version, against)
-		if err != nil {
-			s.fail(w, r, err)
+		vd, id, ok := s.loadVersion(k, w, r)
+		if !ok {
 			return
 		}
 		v := s.view(r, "history.title")
@@ -336,14 +342,8 @@ type apiHistoryItem struct {
 
 func (s *Server) apiHistory(k historyKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		h, err := s.Svc.History(r.Context(), actorOf(r), k.entity, id)
-		if err != nil {
-			s.fail(w, r, err)
+		h, _, ok := s.loadHistory(k, w, r)
+		if !ok {
 			return
 		}
 		items := make([]apiHistoryItem, len(h.Versions))
@@ -360,26 +360,8 @@ func (s *Server) apiHistory(k historyKind) http.HandlerFunc {
 
 func (s *Server) apiHistoryVersion(k historyKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		version, err := versionParam(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		against := 0
-		if a := r.URL.Query().Get("against"); a != "" {
-			if against, err = strconv.Atoi(a); err != nil || against < 0 {
-				s.fail(w, r, domain.Errorf(domain.EInvalid, "against must be a version number"))
-				return
-			}
-		}
-		vd, err := s.Svc.Version(r.Context(), actorOf(r), k.entity, id, version, against)
-		if err != nil {
-			s.fail(w, r, err)
+		vd, _, ok := s.loadVersion(k, w, r)
+		if !ok {
 			return
 		}
 		writeJSON(w, http.StatusOK, vd)

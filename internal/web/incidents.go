@@ -70,28 +70,12 @@ func incidentFilterOf(r *http.Request, p *domain.Problems) store.IncidentFilter 
 	q := r.URL.Query()
 	f := store.IncidentFilter{Query: strings.TrimSpace(q.Get("q")), CrossingPoint: q.Get("crossing_point"), Kind: q.Get("kind"),
 		ViolenceType: q.Get("violence_type"), Verification: q.Get("verification")}
-	if c := q.Get("nationality"); c != "" {
-		if code, ok := domain.NormalizeCountry(c); ok {
-			f.Nationality = code
-		} else {
-			p.Add("nationality", "%q is not a country code", c)
-		}
-	}
-	var err error
-	if f.From, err = domain.ParseDate(q.Get("from")); err != nil {
-		p.Add("from", "%s", err.Error())
-	}
-	if f.To, err = domain.ParseDate(q.Get("to")); err != nil {
-		p.Add("to", "%s", err.Error())
-	}
-	for _, c := range []struct {
-		field, val string
-		voc        domain.Vocabulary
-	}{{"kind", f.Kind, domain.IncidentKinds}, {"violence_type", f.ViolenceType, domain.ViolenceTypes}, {"verification", f.Verification, domain.Verifications}} {
-		if c.val != "" && !c.voc.Has(c.val) {
-			p.Add(c.field, "unknown value %q", c.val)
-		}
-	}
+	f.Nationality = parseCountryField(p, "nationality", q.Get("nationality"))
+	f.From = parseDateField(p, "from", q.Get("from"))
+	f.To = parseDateField(p, "to", q.Get("to"))
+	checkTermField(p, "kind", f.Kind, domain.IncidentKinds)
+	checkTermField(p, "violence_type", f.ViolenceType, domain.ViolenceTypes)
+	checkTermField(p, "verification", f.Verification, domain.Verifications)
 	return f
 }
 
@@ -99,25 +83,18 @@ func (s *Server) incidentList(w http.ResponseWriter, r *http.Request) {
 	v := s.view(r, "incidents.title")
 	var p domain.Problems
 	f := incidentFilterOf(r, &p)
-	opts, ok, err := s.incCrossingOptions(r)
+	opts, pointsOK, err := s.incCrossingOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	data := incidentListData{Filter: f, Points: opts, PointsOK: ok, PointName: map[string]string{},
+	data := incidentListData{Filter: f, Points: opts, PointsOK: pointsOK, PointName: map[string]string{},
 		Cursor: r.URL.Query().Get("cursor"), FirstURL: firstURL(r)}
 	for _, o := range opts {
 		data.PointName[o.Code] = o.Name
 	}
-	if err := p.Err(); err != nil {
-		v.withError(err)
-		v.Data = data
-		s.render(w, r, http.StatusUnprocessableEntity, "incident_list", v)
-		return
-	}
-	items, next, err := s.Svc.ListIncidents(r.Context(), actorOf(r), f, domain.Page{Cursor: data.Cursor})
-	if err != nil {
-		s.fail(w, r, err)
+	items, next, ok := listOrShowProblems(s, w, r, v, "incident_list", data, f, p, s.Svc.ListIncidents)
+	if !ok {
 		return
 	}
 	data.Items, data.NextURL = items, pageURL(r, next)
@@ -162,30 +139,16 @@ func incPadRows(list []string, n int) []string {
 }
 
 func incRawOf(in domain.Incident) incidentRaw {
-	return incidentRaw{When: in.When.Text(), WhenPrecision: in.When.Precision, Lat: incFloatStr(in.Lat), Lon: incFloatStr(in.Lon),
-		SizeMin: incIntStr(in.Group.SizeMin), SizeMax: incIntStr(in.Group.SizeMax), Minors: incIntStr(in.Group.Minors), Women: incIntStr(in.Group.Women)}
+	return incidentRaw{When: in.When.Text(), WhenPrecision: in.When.Precision, Lat: floatText(in.Lat), Lon: floatText(in.Lon),
+		SizeMin: intText(in.Group.SizeMin), SizeMax: intText(in.Group.SizeMax), Minors: intText(in.Group.Minors), Women: intText(in.Group.Women)}
 }
 
 func incNatRowsOf(ns []domain.NationalityCount) []incNatRow {
 	var rows []incNatRow
 	for _, n := range ns {
-		rows = append(rows, incNatRow{Country: n.Country, Count: incIntStr(n.Count)})
+		rows = append(rows, incNatRow{Country: n.Country, Count: intText(n.Count)})
 	}
 	return rows
-}
-
-func incFloatStr(p *float64) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*p, 'f', -1, 64)
-}
-
-func incIntStr(p *int) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.Itoa(*p)
 }
 
 // incidentFromForm reads the incident form into in and returns the rows and

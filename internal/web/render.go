@@ -200,19 +200,9 @@ var funcs = template.FuncMap{
 		}
 		return false
 	},
-	"intp": func(p *int) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.Itoa(*p)
-	},
-	"floatp": func(p *float64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatFloat(*p, 'f', -1, 64)
-	},
-	"num": func(n int64) string { return groupDigits(n) },
+	"intp":   intText,
+	"floatp": floatText,
+	"num":    func(n int64) string { return groupDigits(n) },
 	"excerpt": func(s string, n int) string {
 		r := []rune(s)
 		if len(r) <= n {

@@ -31,23 +31,10 @@ type testimonyListData struct {
 func testimonyFilterOf(r *http.Request, p *domain.Problems) store.TestimonyFilter {
 	q := r.URL.Query()
 	f := store.TestimonyFilter{Query: q.Get("q"), Mode: q.Get("mode")}
-	if c := q.Get("nationality"); c != "" {
-		if code, ok := domain.NormalizeCountry(c); ok {
-			f.Nationality = code
-		} else {
-			p.Add("nationality", "%q is not a country code", c)
-		}
-	}
-	var err error
-	if f.ReceivedFrom, err = domain.ParseDate(q.Get("from")); err != nil {
-		p.Add("from", "%s", err.Error())
-	}
-	if f.ReceivedTo, err = domain.ParseDate(q.Get("to")); err != nil {
-		p.Add("to", "%s", err.Error())
-	}
-	if f.Mode != "" && !domain.TestimonyModes.Has(f.Mode) {
-		p.Add("mode", "unknown value %q", f.Mode)
-	}
+	f.Nationality = parseCountryField(p, "nationality", q.Get("nationality"))
+	f.ReceivedFrom = parseDateField(p, "from", q.Get("from"))
+	f.ReceivedTo = parseDateField(p, "to", q.Get("to"))
+	checkTermField(p, "mode", f.Mode, domain.TestimonyModes)
 	return f
 }
 
@@ -56,15 +43,8 @@ func (s *Server) testimonyList(w http.ResponseWriter, r *http.Request) {
 	var p domain.Problems
 	f := testimonyFilterOf(r, &p)
 	data := testimonyListData{Filter: f, Cursor: r.URL.Query().Get("cursor"), FirstURL: firstURL(r)}
-	if err := p.Err(); err != nil {
-		v.withError(err)
-		v.Data = data
-		s.render(w, r, http.StatusUnprocessableEntity, "testimony_list", v)
-		return
-	}
-	items, next, err := s.Svc.ListTestimonies(r.Context(), actorOf(r), f, domain.Page{Cursor: data.Cursor})
-	if err != nil {
-		s.fail(w, r, err)
+	items, next, ok := listOrShowProblems(s, w, r, v, "testimony_list", data, f, p, s.Svc.ListTestimonies)
+	if !ok {
 		return
 	}
 	data.Items, data.NextURL = items, pageURL(r, next)
