@@ -39,7 +39,7 @@ if [ "$(id -u)" = 0 ]; then NICE=(nice -n -10); fi
 
 "${NICE[@]}" bin/vigil-bench --vigil bin/vigil --work "$WORK" \
   --incidents "$INCIDENTS" --testimonies "$TESTIMONIES" --seed "$SEED" \
-  --profile-search reindeer,border "$@" >"$OUT.tmp"
+  --profile-search reindeer,border,november "$@" >"$OUT.tmp"
 
 WRITES=${BENCH_WRITES:-2000}
 {

@@ -14,7 +14,7 @@ type SearchResult struct {
 }
 
 // Search runs one full-text query over the testimonies and incidents the
-// actor may read, newest records first.
+// actor may read, latest first, in the order of the lists.
 func (s *Service) Search(ctx context.Context, a domain.Actor, q string, limit int) (SearchResult, error) {
 	var r SearchResult
 	if err := require(a, domain.PermSearch); err != nil {

@@ -25,13 +25,14 @@ type dialect interface {
 	// reach the user as a validation problem instead of an internal error.
 	isBadText(err error) bool
 	// fullText returns a condition that keeps the rows of table (under
-	// alias) matching every word, and the condition's one argument. id is
-	// the expression for the row's id that the query has at hand earliest
-	// (an index column), so the engine can test it before fetching the row.
-	fullText(ctx context.Context, c conn, table, alias, id string, words []string) (cond string, arg any, err error)
+	// alias) matching every word, and the condition's one argument. date
+	// and id are the expressions for the row's list date and id that the
+	// query has at hand earliest (index columns), so the engine can test
+	// them before fetching the row.
+	fullText(ctx context.Context, c conn, table, alias, date, id string, words []string) (cond string, arg any, err error)
 	// textIndexInsert returns the statement that adds a new row of table to
-	// its full-text index, taking the id and the indexed columns in order,
-	// or "" when the engine keeps the index by itself.
+	// its full-text index, taking the list date, the id and the indexed
+	// columns in order, or "" when the engine keeps the index by itself.
 	textIndexInsert(table string) string
 	// int64In returns a condition "col is one of ids" with one argument, so
 	// that a long list never runs into the engines' placeholder limits.
@@ -52,15 +53,34 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 func (sqliteDialect) isBadText(error) bool { return false }
 
 // SQLite keeps full text in FTS5 external-content tables named <table>_fts
-// whose rowid is the record id, with the columns ftsColumns lists.
+// with the columns ftsColumns lists. Their rowid is not the record id but
+// its sort key in list order (sortKeySQL; migration 0007), read through
+// the views <table>_fts_source.
 var ftsColumns = map[string]string{
 	"testimonies": "narrative, narrator_pseudonym, public_quotes",
 	"incidents":   "title, summary, public_summary, place",
 }
 
+// sortKeySQL is the SQL for the full-text index rowid of a record whose
+// list date (YYYY-MM-DD or ”) is date and whose id is id: the days from
+// 1970 to the date plus 1,000,000 in the high 32 bits (0 without a date,
+// which lists last), the id in the low 32. Keys then order exactly as the
+// lists do (date, then id, both descending), for dates from about 770 AD
+// and ids below 2^32. Migration 0007 writes the same expression into its
+// views and triggers; a test checks that every index row agrees with them.
+func sortKeySQL(date, id string) string {
+	return "((coalesce(unixepoch(" + date + ") / 86400 + 1000000, 0) << 32) | " + id + ")"
+}
+
+// sortKeyID is the record id in a sort key.
+const sortKeyIDMask = 0xFFFFFFFF
+
+// textIndexInsert adds a new row of table to its index; its arguments are
+// the list date, the id and the columns of ftsColumns (testimonyText,
+// incidentText).
 func (sqliteDialect) textIndexInsert(table string) string {
 	cols := ftsColumns[table]
-	return "INSERT INTO " + table + "_fts (rowid, " + cols + ") VALUES (?" + strings.Repeat(", ?", strings.Count(cols, ",")+1) + ")"
+	return "INSERT INTO " + table + "_fts (rowid, " + cols + ") VALUES (" + sortKeySQL("?", "?") + strings.Repeat(", ?", strings.Count(cols, ",")+1) + ")"
 }
 
 // fullText picks one of two plans by how many rows match, because SQLite
@@ -77,7 +97,7 @@ func (sqliteDialect) textIndexInsert(table string) string {
 // A count of the matches that stops at a limit decides. The limit,
 // sqrt(500 n) for n rows, is where both plans cost the same; that worst
 // case is about 0.1 s at a million rows, and most words are far cheaper.
-func (d sqliteDialect) fullText(ctx context.Context, c conn, table, _, id string, words []string) (string, any, error) {
+func (d sqliteDialect) fullText(ctx context.Context, c conn, table, _, date, id string, words []string) (string, any, error) {
 	q := fts5Query(words)
 	var rows int64
 	err := c.queryRow(ctx, `SELECT n FROM counters WHERE kind = ? AND key = ''`, table).Scan(&rows)
@@ -91,9 +111,9 @@ func (d sqliteDialect) fullText(ctx context.Context, c conn, table, _, id string
 		return "", nil, err
 	}
 	if matches <= limit && !d.alwaysWalk {
-		return id + " IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)", q, nil
+		return id + " IN (SELECT rowid & " + strconv.Itoa(sortKeyIDMask) + " FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)", q, nil
 	}
-	return "EXISTS (SELECT 1 FROM " + table + "_fts WHERE " + table + "_fts MATCH ? AND rowid = " + id + ")", q, nil
+	return "EXISTS (SELECT 1 FROM " + table + "_fts WHERE " + table + "_fts MATCH ? AND rowid = " + sortKeySQL(date, id) + ")", q, nil
 }
 
 func (sqliteDialect) int64In(col string, ids []int64) (string, any) {
@@ -120,7 +140,7 @@ func (postgresDialect) isBadText(err error) bool {
 // PostgreSQL keeps a generated tsvector column "search" on the table, and
 // its planner has the statistics to choose between the GIN index and a walk
 // in list order.
-func (postgresDialect) fullText(_ context.Context, _ conn, _, alias, _ string, words []string) (string, any, error) {
+func (postgresDialect) fullText(_ context.Context, _ conn, _, alias, _, _ string, words []string) (string, any, error) {
 	return alias + ".search @@ to_tsquery('simple', ?)", tsQuery(words), nil
 }
 

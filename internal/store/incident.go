@@ -164,9 +164,10 @@ func insertRows(ctx context.Context, c conn, prefix string, ncols int, rows [][]
 	return nil
 }
 
-// incidentText is the id and the full-text columns, for the SQLite index.
+// incidentText is the list date, the id and the full-text columns, for the
+// SQLite index (textIndexInsert).
 func incidentText(in *domain.Incident) []any {
-	return []any{in.ID, in.Title, in.Summary, in.PublicSummary, in.Place}
+	return []any{dateText(in.When.From), in.ID, in.Title, in.Summary, in.PublicSummary, in.Place}
 }
 
 func incidentDates(in *domain.Incident) error {
@@ -310,20 +311,8 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 			tags = append(tags, t)
 		}
 	}
+	// The conditions on the incident itself.
 	var w where
-	from, sortDate, sortID := "incidents i", "i.when_from", "i.id"
-	if len(tags) > 0 {
-		// Drive the query from the first tag's index, which is already in
-		// list order: the page is then read in order however common or
-		// rare the tag is, instead of sorting every match.
-		from, sortDate, sortID = "incident_tags g JOIN incidents i ON i.id = g.incident_id", "g.when_from", "g.incident_id"
-		w.add("g.dim = ? AND g.value = ?", tags[0].dim, tags[0].value)
-		// Further conditions on the id test g.incident_id, which the index
-		// holds, so rows are fetched only once they match.
-		for _, t := range tags[1:] {
-			w.add("EXISTS (SELECT 1 FROM incident_tags g2 WHERE g2.incident_id = g.incident_id AND g2.dim = ? AND g2.value = ?)", t.dim, t.value)
-		}
-	}
 	if f.CrossingPoint != "" {
 		w.add("i.crossing_point = ?", f.CrossingPoint)
 	}
@@ -340,23 +329,56 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 	if !f.To.IsZero() {
 		w.add("i.when_from <> '' AND i.when_from <= ?", dateText(f.To))
 	}
+	var words []string
 	if f.Query != "" {
-		words := searchWords(f.Query)
-		if len(words) == 0 {
+		if words = searchWords(f.Query); len(words) == 0 {
 			return nil, "", nil // only punctuation: nothing can match
 		}
-		cond, arg, err := s.d.fullText(ctx, s.reader(), "incidents", "i", sortID, words)
-		if err != nil {
-			return nil, "", err
+	}
+	general := func(cur cursorKey, curOK bool, limit int) ([]domain.Incident, error) {
+		var g where
+		from, sortDate, sortID := "incidents i", "i.when_from", "i.id"
+		if len(tags) > 0 {
+			// Drive the query from the first tag's index, which is already
+			// in list order: the page is then read in order however common
+			// or rare the tag is, instead of sorting every match.
+			from, sortDate, sortID = "incident_tags g JOIN incidents i ON i.id = g.incident_id", "g.when_from", "g.incident_id"
+			g.add("g.dim = ? AND g.value = ?", tags[0].dim, tags[0].value)
+			// Further conditions on the id test g.incident_id, which the
+			// index holds, so rows are fetched only once they match.
+			for _, t := range tags[1:] {
+				g.add("EXISTS (SELECT 1 FROM incident_tags g2 WHERE g2.incident_id = g.incident_id AND g2.dim = ? AND g2.value = ?)", t.dim, t.value)
+			}
 		}
-		w.add(cond, arg)
+		g.conds = append(g.conds, w.conds...)
+		g.args = append(g.args, w.args...)
+		if words != nil {
+			cond, arg, err := s.d.fullText(ctx, s.reader(), "incidents", "i", sortDate, sortID, words)
+			if err != nil {
+				return nil, err
+			}
+			g.add(cond, arg)
+		}
+		if curOK {
+			g.add("("+sortDate+", "+sortID+") < (?, ?)", cur.K, cur.ID)
+		}
+		rows, err := s.reader().query(ctx, `SELECT `+incidentColumns+` FROM `+from+g.String()+
+			` ORDER BY `+sortDate+` DESC, `+sortID+` DESC LIMIT ?`, append(g.args, limit)...)
+		return collect(rows, err, scanIncident)
 	}
-	if ok {
-		w.add("("+sortDate+", "+sortID+") < (?, ?)", cur.K, cur.ID)
+	var items []domain.Incident
+	if words != nil && s.d.name() == "sqlite" {
+		// Driven by the full-text index, the tags are conditions like the
+		// others, each one lookup of incident_tags' primary key.
+		others := w.clone()
+		for _, t := range tags {
+			others.add("EXISTS (SELECT 1 FROM incident_tags g2 WHERE g2.incident_id = i.id AND g2.dim = ? AND g2.value = ?)", t.dim, t.value)
+		}
+		items, err = listByText(ctx, s, textListQuery[domain.Incident]{table: "incidents", alias: "i", cols: incidentColumns,
+			scan: scanIncident, others: others, general: general, to: dateText(f.To)}, fts5Query(words), cur, ok, p.Limit+1)
+	} else {
+		items, err = general(cur, ok, p.Limit+1)
 	}
-	rows, err := s.reader().query(ctx, `SELECT `+incidentColumns+` FROM `+from+w.String()+
-		` ORDER BY `+sortDate+` DESC, `+sortID+` DESC LIMIT ?`, append(w.args, p.Limit+1)...)
-	items, err := collect(rows, err, scanIncident)
 	if err != nil {
 		return nil, "", err
 	}

@@ -56,6 +56,9 @@ type Store struct {
 	d   dialect
 	now func() time.Time
 	au  *auditor // audit keys; nil without an instance key
+	// textWindow overrides the constant of the same name when set; tests
+	// make it small to reach the plan behind it with few records.
+	textWindow int
 }
 
 // Open opens the database named by cfg, checks the key and applies any

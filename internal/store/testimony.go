@@ -61,9 +61,10 @@ func testimonyArgs(t *domain.Testimony) []any {
 		t.Narrative, t.PublicQuotes, t.Reliability}
 }
 
-// testimonyText is the id and the full-text columns, for the SQLite index.
+// testimonyText is the list date, the id and the full-text columns, for the
+// SQLite index (textIndexInsert).
 func testimonyText(t *domain.Testimony) []any {
-	return []any{t.ID, t.Narrative, t.Narrator.Pseudonym, t.PublicQuotes}
+	return []any{dateText(t.ReceivedOn), t.ID, t.Narrative, t.Narrator.Pseudonym, t.PublicQuotes}
 }
 
 // CreateTestimony stores a new testimony and sets its ID, version and
@@ -189,23 +190,36 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 	if f.IDs != nil {
 		w.add(s.d.int64In("t.id", f.IDs))
 	}
+	var words []string
 	if f.Query != "" {
-		words := searchWords(f.Query)
-		if len(words) == 0 {
+		if words = searchWords(f.Query); len(words) == 0 {
 			return nil, "", nil // only punctuation: nothing can match
 		}
-		cond, arg, err := s.d.fullText(ctx, s.reader(), "testimonies", "t", "t.id", words)
-		if err != nil {
-			return nil, "", err
+	}
+	general := func(cur cursorKey, curOK bool, limit int) ([]domain.Testimony, error) {
+		w := w.clone()
+		if words != nil {
+			cond, arg, err := s.d.fullText(ctx, s.reader(), "testimonies", "t", "t.received_on", "t.id", words)
+			if err != nil {
+				return nil, err
+			}
+			w.add(cond, arg)
 		}
-		w.add(cond, arg)
+		if curOK {
+			w.add("(t.received_on, t.id) < (?, ?)", cur.K, cur.ID)
+		}
+		rows, err := s.reader().query(ctx, `SELECT `+testimonyColumns+` FROM testimonies t`+w.String()+
+			` ORDER BY t.received_on DESC, t.id DESC LIMIT ?`, append(w.args, limit)...)
+		return collect(rows, err, scanTestimony)
 	}
-	if ok {
-		w.add("(t.received_on, t.id) < (?, ?)", cur.K, cur.ID)
+	var items []domain.Testimony
+	if words != nil && s.d.name() == "sqlite" {
+		items, err = listByText(ctx, s, textListQuery[domain.Testimony]{table: "testimonies", alias: "t", cols: testimonyColumns,
+			scan: scanTestimony, others: w, general: general, from: dateText(f.ReceivedFrom), to: dateText(f.ReceivedTo)},
+			fts5Query(words), cur, ok, p.Limit+1)
+	} else {
+		items, err = general(cur, ok, p.Limit+1)
 	}
-	rows, err := s.reader().query(ctx, `SELECT `+testimonyColumns+` FROM testimonies t`+w.String()+
-		` ORDER BY t.received_on DESC, t.id DESC LIMIT ?`, append(w.args, p.Limit+1)...)
-	items, err := collect(rows, err, scanTestimony)
 	if err != nil {
 		return nil, "", err
 	}

@@ -208,9 +208,13 @@ const baseTestimonySQL = `INSERT INTO testimonies (version, created_at, updated_
 	narrative, public_quotes, reliability)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const baseIncidentFTSSQL = `INSERT INTO incidents_fts (rowid, title, summary, public_summary, place) VALUES (?, ?, ?, ?, ?)`
+// The full-text index rows are keyed by the record's sort key, as the store
+// keys them (store.sortKeySQL: list date and id; migration 0007).
+const baseIncidentFTSSQL = `INSERT INTO incidents_fts (rowid, title, summary, public_summary, place)
+	VALUES (((coalesce(unixepoch(?) / 86400 + 1000000, 0) << 32) | ?), ?, ?, ?, ?)`
 
-const baseTestimonyFTSSQL = `INSERT INTO testimonies_fts (rowid, narrative, narrator_pseudonym, public_quotes) VALUES (?, ?, ?, ?)`
+const baseTestimonyFTSSQL = `INSERT INTO testimonies_fts (rowid, narrative, narrator_pseudonym, public_quotes)
+	VALUES (((coalesce(unixepoch(?) / 86400 + 1000000, 0) << 32) | ?), ?, ?, ?)`
 
 const baseCounterSQL = `INSERT INTO counters (kind, key, n) VALUES (?, ?, ?)
 	ON CONFLICT (kind, key) DO UPDATE SET n = counters.n + excluded.n`
@@ -420,6 +424,7 @@ func sqliteBaselineProfiled(ctx context.Context, o options, keyFile, profFile, v
 	if !info.insertTrigger["incidents"] {
 		if err := insertEach(c, baseIncidentFTSSQL, len(incs), func(bd *binder, i int) {
 			r := &incs[i]
+			bd.text(r.whenFrom)
 			bd.int(ids[i])
 			bd.text(r.title)
 			bd.text(r.summary)
@@ -479,6 +484,7 @@ func sqliteBaselineProfiled(ctx context.Context, o options, keyFile, profFile, v
 	if !info.insertTrigger["testimonies"] {
 		if err := insertEach(c, baseTestimonyFTSSQL, len(tess), func(bd *binder, i int) {
 			r := &tess[i]
+			bd.text(r.receivedOn)
 			bd.int(tids[i])
 			bd.text(r.narrative)
 			bd.text(r.pseudonym)

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -30,6 +35,22 @@ type queryProfile struct {
 	File  string
 	Top   string
 	Note  string
+	Sweep *wordSweep
+}
+
+// wordSweep is the word-filtered lists timed for every word the generator
+// writes, so that no word is left out by choosing a few to measure.
+type wordSweep struct {
+	Words           int
+	Slowest         []sweptWord // the slowest ten, slowest first
+	OverTestimonies int         // words whose testimony list took more than 50 ms
+	OverIncidents   int
+	Note            string
+}
+
+type sweptWord struct {
+	Word                   string
+	Testimonies, Incidents time.Duration
 }
 
 type queryTiming struct {
@@ -139,11 +160,13 @@ func profileSearch(ctx context.Context, o options, ds *dataset, words []string) 
 	}
 	for _, w := range words {
 		for _, table := range []string{"testimonies", "incidents"} {
-			order, index := "t.received_on DESC, t.id DESC", "testimonies_received"
+			order, date := "t.received_on DESC, t.id DESC", "t.received_on"
 			if table == "incidents" {
-				order, index = "t.when_from DESC, t.id DESC", "incidents_when"
+				order, date = "t.when_from DESC, t.id DESC", "t.when_from"
 			}
 			fts := table + "_fts"
+			// The index's rowid is the record's sort key (store.sortKeySQL).
+			key := "((coalesce(unixepoch(" + date + ") / 86400 + 1000000, 0) << 32) | t.id)"
 			for _, m := range []string{`"` + w + `"`} {
 				type step struct {
 					what string
@@ -151,18 +174,12 @@ func profileSearch(ctx context.Context, o options, ds *dataset, words []string) 
 				}
 				steps := []step{
 					{fmt.Sprintf("count(*) of %s MATCH '%s' (all matches)", fts, m), count(`SELECT count(*) FROM `+fts+` WHERE `+fts+` MATCH ?`, m)},
-					{fmt.Sprintf("%s MATCH '%s': matches sorted into list order, first 51 (“IN” plan)", table, m),
-						list(`SELECT t.* FROM `+table+` t WHERE t.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ?) ORDER BY `+order+` LIMIT 51`, m)},
-					{fmt.Sprintf("%s MATCH '%s': list order, MATCH asked per row, first 51 (“EXISTS” plan)", table, m),
-						list(`SELECT t.* FROM `+table+` t WHERE EXISTS (SELECT 1 FROM `+fts+` WHERE `+fts+` MATCH ? AND rowid = t.id) ORDER BY `+order+` LIMIT 51`, m)},
-				}
-				{
-					steps = append(steps,
-						step{fmt.Sprintf("%s MATCH '%s': list order by the index %s, matches materialised once, first 51 (alternative)", table, m, index),
-							list(`SELECT t.* FROM `+table+` t INDEXED BY `+index+` WHERE t.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ?) ORDER BY `+order+` LIMIT 51`, m)},
-						step{fmt.Sprintf("%s MATCH '%s': newest entered first (ORDER BY rowid DESC), first 51 (alternative)", table, m),
-							list(`SELECT t.* FROM `+table+` t WHERE t.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ? ORDER BY rowid DESC LIMIT 51) ORDER BY t.id DESC`, m)},
-					)
+					{fmt.Sprintf("%s MATCH '%s': the index read in its own order, which is list order, first 51 (the window of store.listByText, no other condition)", table, m),
+						list(`SELECT t.* FROM `+fts+` JOIN `+table+` t ON t.id = (`+fts+`.rowid & 4294967295) WHERE `+fts+` MATCH ? ORDER BY `+fts+`.rowid DESC LIMIT 51`, m)},
+					{fmt.Sprintf("%s MATCH '%s': matches sorted into list order, first 51 (general plan, “IN”)", table, m),
+						list(`SELECT t.* FROM `+table+` t WHERE t.id IN (SELECT rowid & 4294967295 FROM `+fts+` WHERE `+fts+` MATCH ?) ORDER BY `+order+` LIMIT 51`, m)},
+					{fmt.Sprintf("%s MATCH '%s': list order, MATCH asked per row, first 51 (general plan, “EXISTS”)", table, m),
+						list(`SELECT t.* FROM `+table+` t WHERE EXISTS (SELECT 1 FROM `+fts+` WHERE `+fts+` MATCH ? AND rowid = `+key+`) ORDER BY `+order+` LIMIT 51`, m)},
 				}
 				for _, s := range steps {
 					// A step slower than a second is timed once.
@@ -244,5 +261,62 @@ func profileStoreCalls(ctx context.Context, ds *dataset, key []byte, words []str
 	}
 	pprof.StopCPUProfile()
 	qp.Top = pprofTop(qp.File, true)
+	qp.Sweep = sweepWords(ctx, st)
 	return nil
+}
+
+// sweepWords times the first page (50) of the testimony and incident lists
+// filtered by each word of the generator's phrase banks, read from its
+// source (the tool runs from the repository root), once each after one
+// call to warm the pages it reads.
+func sweepWords(ctx context.Context, st *store.Store) *wordSweep {
+	sw := &wordSweep{}
+	src, err := os.ReadFile(filepath.Join("internal", "demo", "gen_text.go"))
+	if err != nil {
+		sw.Note = "skipped: " + err.Error()
+		return sw
+	}
+	seen := map[string]bool{}
+	var words []string
+	for _, lit := range regexp.MustCompile(`"([^"\\]*)"`).FindAllStringSubmatch(string(src), -1) {
+		for _, w := range strings.FieldsFunc(strings.ToLower(lit[1]), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if len([]rune(w)) >= 3 && !seen[w] {
+				seen[w] = true
+				words = append(words, w)
+			}
+		}
+	}
+	var all []sweptWord
+	for _, w := range words {
+		var r sweptWord
+		r.Word = w
+		for i := range 2 {
+			t0 := time.Now()
+			_, _, err1 := st.ListTestimonies(ctx, store.TestimonyFilter{Query: w}, domain.Page{Limit: 50})
+			dt := time.Since(t0)
+			t0 = time.Now()
+			_, _, err2 := st.ListIncidents(ctx, store.IncidentFilter{Query: w}, domain.Page{Limit: 50})
+			di := time.Since(t0)
+			if err := errors.Join(err1, err2); err != nil {
+				sw.Note = fmt.Sprintf("stopped at %q: %v", w, err)
+				return sw
+			}
+			if i == 1 {
+				r.Testimonies, r.Incidents = dt, di
+			}
+		}
+		if r.Testimonies > 50*time.Millisecond {
+			sw.OverTestimonies++
+		}
+		if r.Incidents > 50*time.Millisecond {
+			sw.OverIncidents++
+		}
+		all = append(all, r)
+	}
+	sw.Words = len(all)
+	slices.SortFunc(all, func(a, b sweptWord) int {
+		return cmp.Compare(max(b.Testimonies, b.Incidents), max(a.Testimonies, a.Incidents))
+	})
+	sw.Slowest = all[:min(10, len(all))]
+	return sw
 }

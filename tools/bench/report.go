@@ -269,6 +269,18 @@ func (r *report) write(w io.Writer) {
 		for _, t := range q.Calls {
 			p("| %s | %d | %s | %s |\n", t.What, t.Rows, ms(t.Median), ms(t.Max))
 		}
+		if sw := q.Sweep; sw != nil {
+			p("\n**Every word.** The first page (50) of the testimony and incident lists filtered by each of the %d words of the generator's phrase banks, timed once after one warm-up call", sw.Words)
+			if sw.Note != "" {
+				p(" (%s)", sw.Note)
+			}
+			p(": %d words took more than 50 ms on testimonies, %d on incidents. The slowest:\n\n| word | testimonies | incidents |\n|---|---|---|\n", sw.OverTestimonies, sw.OverIncidents)
+			for _, w := range sw.Slowest {
+				p("| %s | %s | %s |\n", w.Word, ms(w.Testimonies), ms(w.Incidents))
+			}
+			rows = append(rows, row{fmt.Sprintf("word-filtered lists over %d words (in-process, > 50 ms)", sw.Words),
+				fmt.Sprintf("%d testimonies, %d incidents", sw.OverTestimonies, sw.OverIncidents), "—", "—", "0", verdict(sw.Words > 0 && sw.OverTestimonies+sw.OverIncidents == 0)})
+		}
 		p("\n| SQL step | rows | median |\n|---|---|---|\n")
 		for _, t := range q.Steps {
 			p("| %s | %d | %s |\n", t.What, t.Rows, ms(t.Median))
