@@ -56,8 +56,9 @@ func (s *Store) BulkInsertTestimonies(ctx context.Context, ts []domain.Testimony
 				func(i int, id int64) { recs[i].ID = id; bd.row(id, args) }); err != nil {
 				return err
 			}
+			order := inKeyOrder(len(recs), func(i int) (domain.Date, int64) { return recs[i].ReceivedOn, recs[i].ID })
 			if err := sqliteExecEach(ctx, tx, s.d.textIndexInsert("testimonies"), len(recs),
-				func(i int) []any { return testimonyText(&recs[i]) }); err != nil {
+				func(i int) []any { return testimonyText(&recs[order[i]]) }); err != nil {
 				return err
 			}
 		}
@@ -123,8 +124,9 @@ func (s *Store) BulkInsertIncidents(ctx context.Context, ins []domain.Incident) 
 				func(i int, id int64) { recs[i].ID = id; bd.row(id, args) }); err != nil {
 				return err
 			}
+			order := inKeyOrder(len(recs), func(i int) (domain.Date, int64) { return recs[i].When.From, recs[i].ID })
 			if err := sqliteExecEach(ctx, tx, s.d.textIndexInsert("incidents"), len(recs),
-				func(i int) []any { return incidentText(&recs[i]) }); err != nil {
+				func(i int) []any { return incidentText(&recs[order[i]]) }); err != nil {
 				return err
 			}
 			var tags [][]any
@@ -174,6 +176,25 @@ func sqliteInsertEach(ctx context.Context, tx *sql.Tx, query string, n int, args
 }
 
 // sqliteExecEach runs a statement for n rows.
+// inKeyOrder returns the indexes 0..n-1 of a batch in the order of the
+// records' full-text index keys (list date, then id; sortKeySQL). FTS5
+// writes out what it has gathered whenever a row's key is lower than the
+// one before, so rows in date order are indexed in one piece per batch,
+// while rows in the order they were made (their dates at random) would be
+// written out nearly one at a time.
+func inKeyOrder(n int, key func(i int) (domain.Date, int64)) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		da, ia := key(a)
+		db, ib := key(b)
+		return cmp.Or(cmp.Compare(dateText(da), dateText(db)), cmp.Compare(ia, ib))
+	})
+	return order
+}
+
 func sqliteExecEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(i int) []any) error {
 	stmt, err := tx.PrepareContext(ctx, query)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -422,7 +424,11 @@ func sqliteBaselineProfiled(ctx context.Context, o options, keyFile, profFile, v
 	}
 	b.Rows += int64(len(incs))
 	if !info.insertTrigger["incidents"] {
-		if err := insertEach(c, baseIncidentFTSSQL, len(incs), func(bd *binder, i int) {
+		// In key order, as the store writes them (FTS5 writes out its
+		// pending rows whenever a key is lower than the one before).
+		order := keyOrder(len(incs), func(i int) (string, int64) { return incs[i].whenFrom, ids[i] })
+		if err := insertEach(c, baseIncidentFTSSQL, len(incs), func(bd *binder, j int) {
+			i := order[j]
 			r := &incs[i]
 			bd.text(r.whenFrom)
 			bd.int(ids[i])
@@ -482,7 +488,9 @@ func sqliteBaselineProfiled(ctx context.Context, o options, keyFile, profFile, v
 	}
 	b.Rows += int64(len(tess))
 	if !info.insertTrigger["testimonies"] {
-		if err := insertEach(c, baseTestimonyFTSSQL, len(tess), func(bd *binder, i int) {
+		order := keyOrder(len(tess), func(i int) (string, int64) { return tess[i].receivedOn, tids[i] })
+		if err := insertEach(c, baseTestimonyFTSSQL, len(tess), func(bd *binder, j int) {
+			i := order[j]
 			r := &tess[i]
 			bd.text(r.receivedOn)
 			bd.int(tids[i])
@@ -652,4 +660,18 @@ func compareDatabases(vigilPath, basePath, hexKey string) (string, error) {
 		verdict = "DIFFERENT"
 	}
 	return verdict + ": " + strings.Join(parts, ", "), nil
+}
+
+// keyOrder is 0..n-1 sorted by full-text index key (list date, then id).
+func keyOrder(n int, key func(i int) (string, int64)) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		da, ia := key(a)
+		db, ib := key(b)
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(ia, ib))
+	})
+	return order
 }

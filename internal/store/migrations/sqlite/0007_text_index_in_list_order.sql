@@ -12,7 +12,10 @@
 -- is computed only in SQL: in the views below, in the triggers, and in the
 -- store's inserts (store.sortKeySQL), always by this same expression. The
 -- indexes keep external content, read through the views, so a restore
--- still rebuilds them from the records.
+-- still rebuilds them from the records. The views list the records in key
+-- order (the list indexes give it), because FTS5 writes out what it has
+-- gathered whenever a key is lower than the one before: a rebuild in id
+-- order, dates at random, would write the index nearly row by row.
 
 DROP TRIGGER testimonies_fts_delete;
 DROP TRIGGER testimonies_fts_update;
@@ -21,7 +24,7 @@ DROP TABLE testimonies_fts;
 CREATE VIEW testimonies_fts_source AS
 	SELECT ((coalesce(unixepoch(received_on) / 86400 + 1000000, 0) << 32) | id) AS sort_key,
 		narrative, narrator_pseudonym, public_quotes
-	FROM testimonies;
+	FROM testimonies ORDER BY received_on, id;
 
 CREATE VIRTUAL TABLE testimonies_fts USING fts5 (
 	narrative, narrator_pseudonym, public_quotes,
@@ -52,7 +55,7 @@ DROP TABLE incidents_fts;
 CREATE VIEW incidents_fts_source AS
 	SELECT ((coalesce(unixepoch(when_from) / 86400 + 1000000, 0) << 32) | id) AS sort_key,
 		title, summary, public_summary, place
-	FROM incidents;
+	FROM incidents ORDER BY when_from, id;
 
 CREATE VIRTUAL TABLE incidents_fts USING fts5 (
 	title, summary, public_summary, place,
