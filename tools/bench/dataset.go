@@ -11,7 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"time"
 )
 
@@ -169,7 +169,30 @@ func runVigilWith(ctx context.Context, o options, env []string, args ...string) 
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	busy0 := systemBusy()
 	t := &procTiming{Started: time.Now()}
-	err := cmd.Run()
+	err := cmd.Start()
+	// The peak RSS comes from the child's own VmHWM, read until it exits:
+	// the rusage maximum also counts this process's memory, which the
+	// child shares between fork and exec.
+	var hwm atomic.Int64
+	done := make(chan struct{})
+	if err == nil {
+		go func() {
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				if _, h, err := procStatus(cmd.Process.Pid); err == nil && h > hwm.Load() {
+					hwm.Store(h)
+				}
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		err = cmd.Wait()
+		close(done)
+	}
 	t.Wall = time.Since(t.Started)
 	busy := systemBusy() - busy0
 	if err != nil {
@@ -177,9 +200,7 @@ func runVigilWith(ctx context.Context, o options, env []string, args ...string) 
 	}
 	t.User, t.Sys = cmd.ProcessState.UserTime(), cmd.ProcessState.SystemTime()
 	t.OtherCPU = max(busy-t.User-t.Sys, 0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		t.MaxRSS = ru.Maxrss * 1024
-	}
+	t.MaxRSS = hwm.Load()
 	t.Output = strings.TrimSpace(stdout.String())
 	return t, nil
 }
