@@ -44,6 +44,19 @@ func TestTourOfPages(t *testing.T) {
 	if len(tes) == 0 || len(cases) == 0 || len(points) == 0 || len(figs) == 0 {
 		t.Fatal("demo data incomplete")
 	}
+	// Another account that is logged in somewhere, for the page where an
+	// administrator sees its sessions.
+	var other domain.User
+	for _, l := range logins {
+		if l.Username != "admin" && other.ID == 0 {
+			if other, err = a.Store.GetUserByUsername(ctx0, l.Username); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := a.Service.StartSession(ctx0, other); err != nil {
+		t.Fatal(err)
+	}
 	pages := map[string]string{
 		"dashboard":       "/",
 		"testimonies":     "/testimonies",
@@ -63,6 +76,7 @@ func TestTourOfPages(t *testing.T) {
 		"figures":         "/figures",
 		"figure":          fmt.Sprintf("/figures/%d", figs[0].ID),
 		"users":           "/users",
+		"user":            fmt.Sprintf("/users/%d/edit", other.ID),
 		"account":         "/account",
 		"search":          "/search?q=border",
 	}
