@@ -45,7 +45,14 @@ func (s *Server) OpenAPI() map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
-		if rt.Method == http.MethodPost || rt.Method == http.MethodPut {
+		switch {
+		case rt.MaxBody == uploadLimit:
+			// Evidence uploads: the file itself, streamed, not JSON.
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{
+				"schema": map[string]any{"type": "object", "required": []any{"file"},
+					"properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": "application/octet-stream",
+						"description": "The file, with its name; photos, PDFs and audio, checked by content."}}}}}}
+		case rt.Method == http.MethodPost || rt.Method == http.MethodPut:
 			op["requestBody"] = map[string]any{"required": true, "content": jsonContent(nil)}
 		}
 		if paths[p] == nil {

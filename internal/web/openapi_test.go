@@ -39,6 +39,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("%s %s is not in the OpenAPI document", rt.Method, rt.Path)
 			continue
 		}
+		if rb, ok := op["requestBody"].(map[string]any); ok {
+			content, _ := rb["content"].(map[string]any)
+			_, multipart := content["multipart/form-data"]
+			_, json := content["application/json"]
+			if upload := rt.MaxBody == uploadLimit; upload != multipart || upload == json {
+				t.Errorf("%s %s: request body %v, want multipart only for uploads and JSON otherwise", rt.Method, rt.Path, content)
+			}
+		}
 		if s, _ := op["summary"].(string); s == "" {
 			t.Errorf("%s %s has no summary (set Doc in the route table)", rt.Method, rt.Path)
 		}
