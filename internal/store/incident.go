@@ -374,8 +374,21 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		for _, t := range tags {
 			others.add("EXISTS (SELECT 1 FROM incident_tags g2 WHERE g2.incident_id = i.id AND g2.dim = ? AND g2.value = ?)", t.dim, t.value)
 		}
-		items, err = listByText(ctx, s, textListQuery[domain.Incident]{table: "incidents", alias: "i", cols: incidentColumns,
-			scan: scanIncident, others: others, general: general, to: dateText(f.To)}, fts5Query(words), cur, ok, p.Limit+1)
+		l := textListQuery[domain.Incident]{table: "incidents", alias: "i", cols: incidentColumns, date: "i.when_from",
+			scan: scanIncident, others: others, general: general, to: dateText(f.To)}
+		// A tag, a crossing point or a verification status has an index in
+		// list order to merge the matches with (mergeByText).
+		switch {
+		case len(tags) > 0:
+			l.merge = &keyedIndex{query: `SELECT ` + sortKeySQL("g.when_from", "g.incident_id") + ` FROM incident_tags g INDEXED BY incident_tags_value
+				WHERE g.dim = ? AND g.value = ? AND (g.when_from, g.incident_id) <= (?, ?) ORDER BY g.when_from DESC, g.incident_id DESC LIMIT ?`,
+				args: []any{tags[0].dim, tags[0].value}}
+		case f.CrossingPoint != "":
+			l.merge = incidentKeys("incidents_crossing", "i.crossing_point", f.CrossingPoint)
+		case f.Verification != "":
+			l.merge = incidentKeys("incidents_verification", "i.verification_status", f.Verification)
+		}
+		items, err = listByText(ctx, s, l, fts5Query(words), cur, ok, p.Limit+1)
 	} else {
 		items, err = general(cur, ok, p.Limit+1)
 	}
@@ -384,4 +397,11 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 	}
 	items, next = page(items, p.Limit, func(in domain.Incident) (string, int64) { return dateText(in.When.From), in.ID })
 	return items, next, nil
+}
+
+// incidentKeys reads the sort keys of the incidents whose column equals
+// value from index (column, when_from, id), for mergeByText.
+func incidentKeys(index, column string, value any) *keyedIndex {
+	return &keyedIndex{query: `SELECT ` + sortKeySQL("i.when_from", "i.id") + ` FROM incidents i INDEXED BY ` + index +
+		` WHERE ` + column + ` = ? AND (i.when_from, i.id) <= (?, ?) ORDER BY i.when_from DESC, i.id DESC LIMIT ?`, args: []any{value}}
 }

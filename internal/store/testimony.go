@@ -214,9 +214,17 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 	}
 	var items []domain.Testimony
 	if words != nil && s.d.name() == "sqlite" {
-		items, err = listByText(ctx, s, textListQuery[domain.Testimony]{table: "testimonies", alias: "t", cols: testimonyColumns,
-			scan: scanTestimony, others: w, general: general, from: dateText(f.ReceivedFrom), to: dateText(f.ReceivedTo)},
-			fts5Query(words), cur, ok, p.Limit+1)
+		l := textListQuery[domain.Testimony]{table: "testimonies", alias: "t", cols: testimonyColumns, date: "t.received_on",
+			scan: scanTestimony, others: w, general: general, from: dateText(f.ReceivedFrom), to: dateText(f.ReceivedTo)}
+		// A recorder or a nationality has an index in list order to merge
+		// the matches with (mergeByText).
+		switch {
+		case f.RecordedBy != 0:
+			l.merge = testimonyKeys("testimonies_recorder", "t.recorded_by", f.RecordedBy)
+		case f.Nationality != "":
+			l.merge = testimonyKeys("testimonies_nationality", "t.narrator_nationality", f.Nationality)
+		}
+		items, err = listByText(ctx, s, l, fts5Query(words), cur, ok, p.Limit+1)
 	} else {
 		items, err = general(cur, ok, p.Limit+1)
 	}
@@ -225,4 +233,11 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 	}
 	items, next = page(items, p.Limit, func(t domain.Testimony) (string, int64) { return dateText(t.ReceivedOn), t.ID })
 	return items, next, nil
+}
+
+// testimonyKeys reads the sort keys of the testimonies whose column equals
+// value from index (column, received_on, id), for mergeByText.
+func testimonyKeys(index, column string, value any) *keyedIndex {
+	return &keyedIndex{query: `SELECT ` + sortKeySQL("t.received_on", "t.id") + ` FROM testimonies t INDEXED BY ` + index +
+		` WHERE ` + column + ` = ? AND (t.received_on, t.id) <= (?, ?) ORDER BY t.received_on DESC, t.id DESC LIMIT ?`, args: []any{value}}
 }

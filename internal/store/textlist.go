@@ -27,6 +27,21 @@ type textListQuery[T any] struct {
 	// from and to bound the list date, inclusive, when not "": besides
 	// being among others, they narrow the index range the window reads.
 	from, to string
+	// date is the list date column (under alias), for ordering.
+	date string
+	// merge, when set, is one of the other conditions that has an index
+	// in list order; after the window, the rows are found by merging its
+	// keys with the matches instead of by the general plan.
+	merge *keyedIndex
+}
+
+// keyedIndex reads, in list order, the sort keys of the rows that pass one
+// equality condition, from an index in list order: query selects the keys
+// at or below a list position (its last two arguments before the limit),
+// newest first.
+type keyedIndex struct {
+	query string
+	args  []any
 }
 
 // listByText returns up to limit rows of a list filtered by the words of
@@ -79,8 +94,113 @@ func listByText[T any](ctx context.Context, s *Store, l textListQuery[T], q stri
 	if err != nil || len(items) == limit || !windowed {
 		return items, err
 	}
-	rest, err := l.general(sortKeyCursor(floor), true, limit-len(items))
+	var rest []T
+	if l.merge != nil {
+		rest, err = mergeByText(ctx, s, l, match, floor, limit-len(items))
+	} else {
+		rest, err = l.general(sortKeyCursor(floor), true, limit-len(items))
+	}
 	return append(items, rest...), err
+}
+
+// mergeBatch is how many keys a merge reads from either side at a time.
+const mergeBatch = 256
+
+// mergeByText lists up to limit rows whose sort keys are below `below` and
+// among both the full-text matches (the conditions in match) and the keys
+// of l.merge, newest first, checking the other conditions on each row in
+// both. Both sides are read in list order, keys only, in batches, and each
+// side skips ahead to the other's current key, so the cost follows how the
+// two sets interleave rather than the size of either: a common word with a
+// rare nationality, even with no row in common, reads each side only where
+// the other has keys too.
+func mergeByText[T any](ctx context.Context, s *Store, l textListQuery[T], match where, below int64, limit int) ([]T, error) {
+	c := s.reader()
+	fts := l.table + "_fts"
+	readMatches := func(atMost int64) ([]int64, error) {
+		w := match.clone()
+		w.add(fts+".rowid <= ?", atMost)
+		rows, err := c.query(ctx, `SELECT rowid FROM `+fts+w.String()+` ORDER BY rowid DESC LIMIT ?`, append(w.args, mergeBatch)...)
+		return collect(rows, err, scanKey)
+	}
+	readIndex := func(atMost int64) ([]int64, error) {
+		p := sortKeyCursor(atMost)
+		rows, err := c.query(ctx, l.merge.query, append(append([]any(nil), l.merge.args...), p.K, p.ID, mergeBatch)...)
+		return collect(rows, err, scanKey)
+	}
+	var (
+		out   []T
+		cands []int64
+		a, b  []int64
+		err   error
+	)
+	// check reads the candidates' rows that pass every other condition.
+	check := func() error {
+		if len(cands) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(cands))
+		for i, k := range cands {
+			ids[i] = k & sortKeyIDMask
+		}
+		w := l.others.clone()
+		w.add(s.d.int64In(l.alias+".id", ids))
+		rows, err := c.query(ctx, `SELECT `+l.cols+` FROM `+l.table+` `+l.alias+w.String()+` ORDER BY `+sortKeySQL(l.date, l.alias+".id")+` DESC`, w.args...)
+		items, err := collect(rows, err, l.scan)
+		out = append(out, items...)
+		cands = cands[:0]
+		return err
+	}
+	hi := below - 1 // every key above hi has been dealt with
+	for len(out) < limit {
+		if len(a) == 0 {
+			if a, err = readMatches(hi); err != nil || len(a) == 0 {
+				break
+			}
+		}
+		if len(b) == 0 {
+			if b, err = readIndex(hi); err != nil || len(b) == 0 {
+				break
+			}
+		}
+		switch x, y := a[0], b[0]; {
+		case x == y:
+			cands = append(cands, x)
+			hi = x - 1
+		case x > y:
+			hi = y // no key of the index lies between y and x
+		default:
+			hi = x
+		}
+		a, b = dropAbove(a, hi), dropAbove(b, hi)
+		if len(cands) >= limit-len(out) {
+			if err = check(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := check(); err != nil {
+		return nil, err
+	}
+	return out[:min(len(out), limit)], nil
+}
+
+// dropAbove drops the keys above hi from the front of a list in
+// descending order.
+func dropAbove(keys []int64, hi int64) []int64 {
+	i := 0
+	for i < len(keys) && keys[i] > hi {
+		i++
+	}
+	return keys[i:]
+}
+
+func scanKey(r rowScanner) (int64, error) {
+	var k int64
+	return k, r.Scan(&k)
 }
 
 // sortKeyCursor is the list position of a sort key (sortKeySQL).
