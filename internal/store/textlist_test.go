@@ -99,7 +99,9 @@ func TestTextFilteredListsMatchAnOracle(t *testing.T) {
 				tcase{w + ", SO", TestimonyFilter{Query: w, Nationality: "SO"}, func(te *domain.Testimony) bool { return match(te) && te.Narrator.Nationality == "SO" }},
 				tcase{w + ", ER (nobody)", TestimonyFilter{Query: w, Nationality: "ER"}, func(te *domain.Testimony) bool { return false }},
 				tcase{w + ", SO, recorder 2", TestimonyFilter{Query: w, Nationality: "SO", RecordedBy: 2},
-					func(te *domain.Testimony) bool { return match(te) && te.Narrator.Nationality == "SO" && te.RecordedBy == 2 }},
+					func(te *domain.Testimony) bool {
+						return match(te) && te.Narrator.Nationality == "SO" && te.RecordedBy == 2
+					}},
 				tcase{w + ", 2023-11-15..2024-01-10", TestimonyFilter{Query: w, ReceivedFrom: domain.MustDate("2023-11-15"), ReceivedTo: domain.MustDate("2024-01-10")},
 					func(te *domain.Testimony) bool {
 						d := te.ReceivedOn.String()
