@@ -2,56 +2,17 @@ package app
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-)
 
-// selfSigned writes a certificate for 127.0.0.1 and its key as PEM files.
-func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
+	"vigil/internal/tlstest"
+)
 
 func tlsConfig(t *testing.T, cert, key string) Config {
 	key32 := make([]byte, 32)
@@ -62,7 +23,7 @@ func tlsConfig(t *testing.T, cert, key string) Config {
 
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	cert, key, pool := selfSigned(t, dir, "vigil")
+	cert, key, pool := tlstest.SelfSigned(t, dir, "vigil")
 	a, err := Run(context.Background(), tlsConfig(t, cert, key))
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +52,8 @@ func TestServeTLS(t *testing.T) {
 
 func TestServeTLSErrors(t *testing.T) {
 	dir := t.TempDir()
-	cert, key, _ := selfSigned(t, dir, "one")
-	_, otherKey, _ := selfSigned(t, dir, "two")
+	cert, key, _ := tlstest.SelfSigned(t, dir, "one")
+	_, otherKey, _ := tlstest.SelfSigned(t, dir, "two")
 	for _, c := range []struct {
 		name, cert, key, want string
 	}{
