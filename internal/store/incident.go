@@ -380,13 +380,11 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		// list order to merge the matches with (mergeByText).
 		switch {
 		case len(tags) > 0:
-			l.merge = &keyedIndex{query: `SELECT ` + sortKeySQL("g.when_from", "g.incident_id") + ` FROM incident_tags g INDEXED BY incident_tags_value
-				WHERE g.dim = ? AND g.value = ? AND (g.when_from, g.incident_id) <= (?, ?) ORDER BY g.when_from DESC, g.incident_id DESC LIMIT ?`,
-				args: []any{tags[0].dim, tags[0].value}}
+			l.merge = listOrderKeys("incident_tags g", "g.when_from", "g.incident_id", "incident_tags_value", "g.dim = ? AND g.value = ?", tags[0].dim, tags[0].value)
 		case f.CrossingPoint != "":
-			l.merge = incidentKeys("incidents_crossing", "i.crossing_point", f.CrossingPoint)
+			l.merge = listOrderKeys("incidents i", "i.when_from", "i.id", "incidents_crossing", "i.crossing_point = ?", f.CrossingPoint)
 		case f.Verification != "":
-			l.merge = incidentKeys("incidents_verification", "i.verification_status", f.Verification)
+			l.merge = listOrderKeys("incidents i", "i.when_from", "i.id", "incidents_verification", "i.verification_status = ?", f.Verification)
 		}
 		items, err = listByText(ctx, s, l, fts5Query(words), cur, ok, p.Limit+1)
 	} else {
@@ -397,11 +395,4 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 	}
 	items, next = page(items, p.Limit, func(in domain.Incident) (string, int64) { return dateText(in.When.From), in.ID })
 	return items, next, nil
-}
-
-// incidentKeys reads the sort keys of the incidents whose column equals
-// value from index (column, when_from, id), for mergeByText.
-func incidentKeys(index, column string, value any) *keyedIndex {
-	return &keyedIndex{query: `SELECT ` + sortKeySQL("i.when_from", "i.id") + ` FROM incidents i INDEXED BY ` + index +
-		` WHERE ` + column + ` = ? AND (i.when_from, i.id) <= (?, ?) ORDER BY i.when_from DESC, i.id DESC LIMIT ?`, args: []any{value}}
 }

@@ -220,9 +220,9 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 		// the matches with (mergeByText).
 		switch {
 		case f.RecordedBy != 0:
-			l.merge = testimonyKeys("testimonies_recorder", "t.recorded_by", f.RecordedBy)
+			l.merge = listOrderKeys("testimonies t", "t.received_on", "t.id", "testimonies_recorder", "t.recorded_by = ?", f.RecordedBy)
 		case f.Nationality != "":
-			l.merge = testimonyKeys("testimonies_nationality", "t.narrator_nationality", f.Nationality)
+			l.merge = listOrderKeys("testimonies t", "t.received_on", "t.id", "testimonies_nationality", "t.narrator_nationality = ?", f.Nationality)
 		}
 		items, err = listByText(ctx, s, l, fts5Query(words), cur, ok, p.Limit+1)
 	} else {
@@ -233,11 +233,4 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 	}
 	items, next = page(items, p.Limit, func(t domain.Testimony) (string, int64) { return dateText(t.ReceivedOn), t.ID })
 	return items, next, nil
-}
-
-// testimonyKeys reads the sort keys of the testimonies whose column equals
-// value from index (column, received_on, id), for mergeByText.
-func testimonyKeys(index, column string, value any) *keyedIndex {
-	return &keyedIndex{query: `SELECT ` + sortKeySQL("t.received_on", "t.id") + ` FROM testimonies t INDEXED BY ` + index +
-		` WHERE ` + column + ` = ? AND (t.received_on, t.id) <= (?, ?) ORDER BY t.received_on DESC, t.id DESC LIMIT ?`, args: []any{value}}
 }

@@ -103,6 +103,15 @@ func listByText[T any](ctx context.Context, s *Store, l textListQuery[T], q stri
 	return append(items, rest...), err
 }
 
+// listOrderKeys reads the sort keys of the rows of from (a table and its
+// alias) that meet cond (equalities, with values for its placeholders),
+// from index, which must hold cond's columns and then the list date and id,
+// so that the keys come newest first without a sort, for mergeByText.
+func listOrderKeys(from, date, id, index, cond string, values ...any) *keyedIndex {
+	return &keyedIndex{query: `SELECT ` + sortKeySQL(date, id) + ` FROM ` + from + ` INDEXED BY ` + index +
+		` WHERE ` + cond + ` AND (` + date + `, ` + id + `) <= (?, ?) ORDER BY ` + date + ` DESC, ` + id + ` DESC LIMIT ?`, args: values}
+}
+
 // mergeBatch is how many keys a merge reads from either side at a time.
 const mergeBatch = 256
 
