@@ -175,7 +175,6 @@ func sqliteInsertEach(ctx context.Context, tx *sql.Tx, query string, n int, args
 	return nil
 }
 
-// sqliteExecEach runs a statement for n rows.
 // inKeyOrder returns the indexes 0..n-1 of a batch in the order of the
 // records' full-text index keys (list date, then id; sortKeySQL). FTS5
 // writes out what it has gathered whenever a row's key is lower than the
@@ -195,6 +194,7 @@ func inKeyOrder(n int, key func(i int) (domain.Date, int64)) []int {
 	return order
 }
 
+// sqliteExecEach runs a statement for n rows.
 func sqliteExecEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(i int) []any) error {
 	stmt, err := tx.PrepareContext(ctx, query)
 	if err != nil {

@@ -335,7 +335,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 			return nil, "", nil // only punctuation: nothing can match
 		}
 	}
-	general := func(cur cursorKey, curOK bool, limit int) ([]domain.Incident, error) {
+	general := func(c conn, cur cursorKey, curOK bool, limit int) ([]domain.Incident, error) {
 		var g where
 		from, sortDate, sortID := "incidents i", "i.when_from", "i.id"
 		if len(tags) > 0 {
@@ -353,7 +353,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		g.conds = append(g.conds, w.conds...)
 		g.args = append(g.args, w.args...)
 		if words != nil {
-			cond, arg, err := s.d.fullText(ctx, s.reader(), "incidents", "i", sortDate, sortID, words)
+			cond, arg, err := s.d.fullText(ctx, c, "incidents", "i", sortDate, sortID, words)
 			if err != nil {
 				return nil, err
 			}
@@ -362,7 +362,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		if curOK {
 			g.add("("+sortDate+", "+sortID+") < (?, ?)", cur.K, cur.ID)
 		}
-		rows, err := s.reader().query(ctx, `SELECT `+incidentColumns+` FROM `+from+g.String()+
+		rows, err := c.query(ctx, `SELECT `+incidentColumns+` FROM `+from+g.String()+
 			` ORDER BY `+sortDate+` DESC, `+sortID+` DESC LIMIT ?`, append(g.args, limit)...)
 		return collect(rows, err, scanIncident)
 	}
@@ -388,7 +388,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter, p domain.Pa
 		}
 		items, err = listByText(ctx, s, l, fts5Query(words), cur, ok, p.Limit+1)
 	} else {
-		items, err = general(cur, ok, p.Limit+1)
+		items, err = general(s.reader(), cur, ok, p.Limit+1)
 	}
 	if err != nil {
 		return nil, "", err

@@ -196,10 +196,10 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 			return nil, "", nil // only punctuation: nothing can match
 		}
 	}
-	general := func(cur cursorKey, curOK bool, limit int) ([]domain.Testimony, error) {
+	general := func(c conn, cur cursorKey, curOK bool, limit int) ([]domain.Testimony, error) {
 		w := w.clone()
 		if words != nil {
-			cond, arg, err := s.d.fullText(ctx, s.reader(), "testimonies", "t", "t.received_on", "t.id", words)
+			cond, arg, err := s.d.fullText(ctx, c, "testimonies", "t", "t.received_on", "t.id", words)
 			if err != nil {
 				return nil, err
 			}
@@ -208,7 +208,7 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 		if curOK {
 			w.add("(t.received_on, t.id) < (?, ?)", cur.K, cur.ID)
 		}
-		rows, err := s.reader().query(ctx, `SELECT `+testimonyColumns+` FROM testimonies t`+w.String()+
+		rows, err := c.query(ctx, `SELECT `+testimonyColumns+` FROM testimonies t`+w.String()+
 			` ORDER BY t.received_on DESC, t.id DESC LIMIT ?`, append(w.args, limit)...)
 		return collect(rows, err, scanTestimony)
 	}
@@ -226,7 +226,7 @@ func (s *Store) ListTestimonies(ctx context.Context, f TestimonyFilter, p domain
 		}
 		items, err = listByText(ctx, s, l, fts5Query(words), cur, ok, p.Limit+1)
 	} else {
-		items, err = general(cur, ok, p.Limit+1)
+		items, err = general(s.reader(), cur, ok, p.Limit+1)
 	}
 	if err != nil {
 		return nil, "", err

@@ -21,9 +21,9 @@ type textListQuery[T any] struct {
 	scan  func(rowScanner) (T, error)
 	// others are the list's other conditions, on alias's columns only.
 	others where
-	// general lists the rows after cur (if curOK), at most limit, by the
-	// plan every engine uses: the other conditions and fullText's.
-	general func(cur cursorKey, curOK bool, limit int) ([]T, error)
+	// general lists the rows after cur (if curOK), at most limit, on c, by
+	// the plan every engine uses: the other conditions and fullText's.
+	general func(c conn, cur cursorKey, curOK bool, limit int) ([]T, error)
 	// from and to bound the list date, inclusive, when not "": besides
 	// being among others, they narrow the index range the window reads.
 	from, to string
@@ -59,7 +59,15 @@ type keyedIndex struct {
 // conditions are, as before this index was keyed in list order.
 func listByText[T any](ctx context.Context, s *Store, l textListQuery[T], q string, cur cursorKey, curOK bool, limit int) ([]T, error) {
 	fts := l.table + "_fts"
-	c := s.reader()
+	// One read transaction, so that every statement below sees the same
+	// snapshot: a write between two of them could otherwise move a record
+	// across the window's edge, onto the page twice or off it.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	c := conn{q: tx, d: s.d, au: s.au}
 	match := where{conds: []string{fts + " MATCH ?"}, args: []any{q}}
 	if curOK {
 		match.add(fts+".rowid < "+sortKeySQL("?", "?"), cur.K, cur.ID)
@@ -76,7 +84,7 @@ func listByText[T any](ctx context.Context, s *Store, l textListQuery[T], q stri
 		window = s.textWindow
 	}
 	var floor int64
-	err := c.queryRow(ctx, `SELECT rowid FROM `+fts+match.String()+` ORDER BY rowid DESC LIMIT 1 OFFSET ?`,
+	err = c.queryRow(ctx, `SELECT rowid FROM `+fts+match.String()+` ORDER BY rowid DESC LIMIT 1 OFFSET ?`,
 		append(match.args, window-1)...).Scan(&floor)
 	windowed := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -96,9 +104,9 @@ func listByText[T any](ctx context.Context, s *Store, l textListQuery[T], q stri
 	}
 	var rest []T
 	if l.merge != nil {
-		rest, err = mergeByText(ctx, s, l, match, floor, limit-len(items))
+		rest, err = mergeByText(ctx, c, l, match, floor, limit-len(items))
 	} else {
-		rest, err = l.general(sortKeyCursor(floor), true, limit-len(items))
+		rest, err = l.general(c, sortKeyCursor(floor), true, limit-len(items))
 	}
 	return append(items, rest...), err
 }
@@ -123,8 +131,7 @@ const mergeBatch = 256
 // two sets interleave rather than the size of either: a common word with a
 // rare nationality, even with no row in common, reads each side only where
 // the other has keys too.
-func mergeByText[T any](ctx context.Context, s *Store, l textListQuery[T], match where, below int64, limit int) ([]T, error) {
-	c := s.reader()
+func mergeByText[T any](ctx context.Context, c conn, l textListQuery[T], match where, below int64, limit int) ([]T, error) {
 	fts := l.table + "_fts"
 	readMatches := func(atMost int64) ([]int64, error) {
 		w := match.clone()
@@ -153,7 +160,7 @@ func mergeByText[T any](ctx context.Context, s *Store, l textListQuery[T], match
 			ids[i] = k & sortKeyIDMask
 		}
 		w := l.others.clone()
-		w.add(s.d.int64In(l.alias+".id", ids))
+		w.add(c.d.int64In(l.alias+".id", ids))
 		rows, err := c.query(ctx, `SELECT `+l.cols+` FROM `+l.table+` `+l.alias+w.String()+` ORDER BY `+sortKeySQL(l.date, l.alias+".id")+` DESC`, w.args...)
 		items, err := collect(rows, err, l.scan)
 		out = append(out, items...)

@@ -345,7 +345,8 @@ func TestMigrationRekeysExistingTextIndexes(t *testing.T) {
 		end += strings.Index(first[end:], "END;") + len("END;")
 		old = append(old, first[start:end])
 	}
-	_, err = s.w.ExecContext(ctx, `DROP TRIGGER testimonies_fts_delete; DROP TRIGGER testimonies_fts_update; DROP TABLE testimonies_fts; DROP VIEW testimonies_fts_source;
+	_, err = s.w.ExecContext(ctx, `DROP TRIGGER testimonies_id_fits_the_key; DROP TRIGGER incidents_id_fits_the_key;
+		DROP TRIGGER testimonies_fts_delete; DROP TRIGGER testimonies_fts_update; DROP TABLE testimonies_fts; DROP VIEW testimonies_fts_source;
 		DROP TRIGGER incidents_fts_delete; DROP TRIGGER incidents_fts_update; DROP TABLE incidents_fts; DROP VIEW incidents_fts_source;
 		`+strings.Join(old, "\n")+`
 		INSERT INTO testimonies_fts (testimonies_fts) VALUES ('rebuild');
@@ -363,4 +364,65 @@ func TestMigrationRekeysExistingTextIndexes(t *testing.T) {
 	te1, in1 := list()
 	same(t, "testimonies after the migration", te1, te0)
 	same(t, "incidents after the migration", in1, in0)
+}
+
+// Every statement of a word-filtered list reads one snapshot: a record
+// moved by a write between the window and the plan behind it appears on
+// the page once, where it was when the list began.
+func TestTextFilteredListReadsOneSnapshot(t *testing.T) {
+	s := openTestSQLite(t)
+	s.textWindow = 2
+	var tes []*domain.Testimony
+	for i := range 6 {
+		te := newTestimony(fmt.Sprintf("2023-05-%02d", 10+i), "word")
+		te.RecordedBy = int64(1 + i%2)
+		mustOK(t, s.CreateTestimony(ctx, te))
+		tes = append(tes, te)
+	}
+	var others where
+	others.add("t.recorded_by = ?", 2)
+	moved := false
+	general := func(c conn, cur cursorKey, curOK bool, limit int) ([]domain.Testimony, error) {
+		if !moved { // another writer moves the newest match far back
+			moved = true
+			newest := tes[5]
+			newest.ReceivedOn = domain.MustDate("2023-01-01")
+			if err := s.UpdateTestimony(ctx, newest); err != nil {
+				return nil, err
+			}
+		}
+		rows, err := c.query(ctx, `SELECT `+testimonyColumns+` FROM testimonies t WHERE t.recorded_by = 2 AND (t.received_on, t.id) < (?, ?)
+			AND t.id IN (SELECT rowid & 4294967295 FROM testimonies_fts WHERE testimonies_fts MATCH 'word')
+			ORDER BY t.received_on DESC, t.id DESC LIMIT ?`, cur.K, cur.ID, limit)
+		return collect(rows, err, scanTestimony)
+	}
+	items, err := listByText(ctx, s, textListQuery[domain.Testimony]{table: "testimonies", alias: "t", cols: testimonyColumns,
+		date: "t.received_on", scan: scanTestimony, others: others, general: general}, "word", cursorKey{}, false, 10)
+	mustOK(t, err)
+	var ids []int64
+	for _, te := range items {
+		ids = append(ids, te.ID)
+	}
+	if !moved {
+		t.Fatal("the plan behind the window did not run")
+	}
+	same(t, "page", ids, []int64{tes[5].ID, tes[3].ID, tes[1].ID})
+}
+
+// An id that does not fit the key's 32 bits is refused, not misfiled.
+func TestIDsAboveTheKeyAreRefused(t *testing.T) {
+	s := openTestSQLite(t)
+	mustOK(t, s.CreateTestimony(ctx, newTestimony("2023-05-01", "first")))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO testimonies SELECT 4294967296, received_on, recorded_by, mode, language, interpreter,
+		narrator_pseudonym, narrator_nationality, narrator_age_band, narrator_gender, consent_store, consent_quote_publicly,
+		consent_share_with_partners, consent_legal_action, narrative, public_quotes, reliability, version, created_at, updated_at,
+		created_by, updated_by FROM testimonies LIMIT 1`)
+	if err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Fatalf("a testimony with id 2^32 was stored: %v", err)
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO testimonies SELECT 4294967295, received_on, recorded_by, mode, language, interpreter,
+		narrator_pseudonym, narrator_nationality, narrator_age_band, narrator_gender, consent_store, consent_quote_publicly,
+		consent_share_with_partners, consent_legal_action, narrative, public_quotes, reliability, version, created_at, updated_at,
+		created_by, updated_by FROM testimonies LIMIT 1`)
+	mustOK(t, err)
 }

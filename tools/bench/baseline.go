@@ -212,11 +212,11 @@ const baseTestimonySQL = `INSERT INTO testimonies (version, created_at, updated_
 
 // The full-text index rows are keyed by the record's sort key, as the store
 // keys them (store.sortKeySQL: list date and id; migration 0007).
-const baseIncidentFTSSQL = `INSERT INTO incidents_fts (rowid, title, summary, public_summary, place)
-	VALUES (((coalesce(unixepoch(?) / 86400 + 1000000, 0) << 32) | ?), ?, ?, ?, ?)`
+var baseIncidentFTSSQL = `INSERT INTO incidents_fts (rowid, title, summary, public_summary, place)
+	VALUES (` + store.SortKeySQL("?", "?") + `, ?, ?, ?, ?)`
 
-const baseTestimonyFTSSQL = `INSERT INTO testimonies_fts (rowid, narrative, narrator_pseudonym, public_quotes)
-	VALUES (((coalesce(unixepoch(?) / 86400 + 1000000, 0) << 32) | ?), ?, ?, ?)`
+var baseTestimonyFTSSQL = `INSERT INTO testimonies_fts (rowid, narrative, narrator_pseudonym, public_quotes)
+	VALUES (` + store.SortKeySQL("?", "?") + `, ?, ?, ?)`
 
 const baseCounterSQL = `INSERT INTO counters (kind, key, n) VALUES (?, ?, ?)
 	ON CONFLICT (kind, key) DO UPDATE SET n = counters.n + excluded.n`

@@ -166,7 +166,7 @@ func profileSearch(ctx context.Context, o options, ds *dataset, words []string) 
 			}
 			fts := table + "_fts"
 			// The index's rowid is the record's sort key (store.sortKeySQL).
-			key := "((coalesce(unixepoch(" + date + ") / 86400 + 1000000, 0) << 32) | t.id)"
+			key := store.SortKeySQL(date, "t.id")
 			for _, m := range []string{`"` + w + `"`} {
 				type step struct {
 					what string

@@ -17,6 +17,16 @@
 -- gathered whenever a key is lower than the one before: a rebuild in id
 -- order, dates at random, would write the index nearly row by row.
 
+-- The id has 32 bits in the key: a larger one would land on another
+-- record's key. Ids grow by one from the largest, so only a row inserted
+-- with a chosen id could get there; it is refused rather than misfiled.
+CREATE TRIGGER testimonies_id_fits_the_key AFTER INSERT ON testimonies WHEN new.id > 4294967295 BEGIN
+	SELECT RAISE(ABORT, 'record ids above 4294967295 are not supported');
+END;
+CREATE TRIGGER incidents_id_fits_the_key AFTER INSERT ON incidents WHEN new.id > 4294967295 BEGIN
+	SELECT RAISE(ABORT, 'record ids above 4294967295 are not supported');
+END;
+
 DROP TRIGGER testimonies_fts_delete;
 DROP TRIGGER testimonies_fts_update;
 DROP TABLE testimonies_fts;
