@@ -21,6 +21,7 @@ import (
 	"github.com/ncruces/go-sqlite3/ext/fts5"
 
 	"vigil/internal/app"
+	"vigil/internal/demo"
 	"vigil/internal/domain"
 	"vigil/internal/store"
 )
@@ -257,6 +258,33 @@ func profileStoreCalls(ctx context.Context, ds *dataset, key []byte, words []str
 			return err
 		}
 		t.What = fmt.Sprintf("store.ListIncidents(Query: %q, Limit: 50) (list page ?q=)", w)
+		qp.Calls = append(qp.Calls, t)
+	}
+	// A word with another filter that few or none of its matches pass: the
+	// first 2,000 matches do not fill the page, and the rest comes from the
+	// merge with the filter's index (store.mergeByText). Median of 5.
+	for _, c := range []struct {
+		word, nationality string
+	}{{"november", "YE"}, {"november", "MA"}, {"border", "YE"}, {"border", "MA"}, {demo.RareWordEN, "YE"}, {"november", "SY"}} {
+		t, err := timeIt(5, func() (int, error) {
+			items, _, err := st.ListTestimonies(ctx, store.TestimonyFilter{Query: c.word, Nationality: c.nationality}, domain.Page{Limit: 50})
+			return len(items), err
+		})
+		if err != nil {
+			return err
+		}
+		t.What = fmt.Sprintf("store.ListTestimonies(Query: %q, Nationality: %q, Limit: 50) (a word and another filter)", c.word, c.nationality)
+		qp.Calls = append(qp.Calls, t)
+	}
+	for _, c := range []struct{ word, kind string }{{"november", "death"}, {"border", "death"}} {
+		t, err := timeIt(5, func() (int, error) {
+			items, _, err := st.ListIncidents(ctx, store.IncidentFilter{Query: c.word, Kind: c.kind}, domain.Page{Limit: 50})
+			return len(items), err
+		})
+		if err != nil {
+			return err
+		}
+		t.What = fmt.Sprintf("store.ListIncidents(Query: %q, Kind: %q, Limit: 50) (a word and another filter)", c.word, c.kind)
 		qp.Calls = append(qp.Calls, t)
 	}
 	pprof.StopCPUProfile()
