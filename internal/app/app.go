@@ -124,6 +124,10 @@ func Run(ctx context.Context, cfg Config) (*App, error) {
 	if len(cfg.TrustedProxies) > 0 {
 		cfg.Log.Info("client addresses are taken from X-Forwarded-For when the request comes from a trusted proxy",
 			"trusted_proxies", cfg.TrustedProxies.String())
+		if wide := cfg.TrustedProxies.WideRanges(); len(wide) > 0 {
+			cfg.Log.Warn("trusted proxy ranges wider than a small subnet: a client connecting from inside one can choose the address it is throttled and logged under; name only the proxies' own addresses",
+				"ranges", strings.Join(wide, ","))
+		}
 	}
 	a.http = &http.Server{Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,

@@ -96,7 +96,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	var tf tlsFlags
 	tf.register(fs, env)
 	var proxies trustedProxyFlag
-	fs.Var(&proxies, "trusted-proxy", "address or `CIDR` range of a reverse proxy whose X-Forwarded-For header names the client; repeat it or separate with commas (env VIGIL_TRUSTED_PROXIES). Default: none, the client is the TCP peer")
+	fs.Var(&proxies, "trusted-proxy", "address or `CIDR` range of your reverse proxies (only them, never clients) whose X-Forwarded-For header names the client; repeat it or separate with commas (env VIGIL_TRUSTED_PROXIES). Default: none, the client is the TCP peer")
 	// Cookies are always Secure now (browsers accept them on
 	// http://localhost too); the flag stays so existing scripts still run.
 	_ = fs.Bool("secure-cookies", true, "no effect: cookies are always Secure")

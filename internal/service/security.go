@@ -312,8 +312,12 @@ func (s *Service) CompleteLogin(ctx context.Context, token, code, client, userAg
 		}
 		return LoginResult{}, ErrBadCode
 	}
-	if err := s.Store.DeletePendingLogin(ctx, p.TokenHash); err != nil {
+	// Used once: a login ended meanwhile (logged out everywhere, or the
+	// same code sent twice) does not become a session.
+	if live, err := s.Store.ConsumePendingLogin(ctx, p.TokenHash); err != nil {
 		return LoginResult{}, err
+	} else if !live {
+		return LoginResult{}, ErrLoginExpired
 	}
 	tok, err := s.finishLogin(ctx, u, keys, userAgent, method)
 	return LoginResult{User: u, Session: tok}, err

@@ -259,7 +259,14 @@ func TestPendingLogins(t *testing.T) {
 		mustOK(t, s.DeleteExpiredPendingLogins(ctx, t0.Add(time.Minute)))
 		_, err = s.GetPendingLogin(ctx, old.TokenHash)
 		wantCode(t, err, domain.ENotFound)
-		mustOK(t, s.DeletePendingLogin(ctx, p.TokenHash))
+		live, err := s.ConsumePendingLogin(ctx, p.TokenHash)
+		mustOK(t, err)
+		if !live {
+			t.Fatal("a live half-finished login was not there to consume")
+		}
+		if live, err = s.ConsumePendingLogin(ctx, p.TokenHash); err != nil || live {
+			t.Fatalf("consumed twice: %v %v", live, err)
+		}
 		mustOK(t, s.DeletePendingLogin(ctx, p.TokenHash))
 		_, err = s.GetPendingLogin(ctx, p.TokenHash)
 		wantCode(t, err, domain.ENotFound)

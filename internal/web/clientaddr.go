@@ -39,12 +39,12 @@ func parseProxyRange(v string) (netip.Prefix, error) {
 	if strings.Contains(v, "/") {
 		var err error
 		if p, err = netip.ParsePrefix(v); err != nil {
-			return p, fmt.Errorf("%q is not an IP address or CIDR range (like 10.0.0.0/8 or 2001:db8::/32)", v)
+			return p, fmt.Errorf("%q is not an IP address or CIDR range (like 10.0.0.5 or 10.0.0.0/29)", v)
 		}
 	} else {
 		a, err := netip.ParseAddr(v)
 		if err != nil || a.Zone() != "" {
-			return p, fmt.Errorf("%q is not an IP address or CIDR range (like 10.0.0.0/8 or 2001:db8::/32)", v)
+			return p, fmt.Errorf("%q is not an IP address or CIDR range (like 10.0.0.5 or 10.0.0.0/29)", v)
 		}
 		p = netip.PrefixFrom(a, a.BitLen())
 	}
@@ -56,10 +56,35 @@ func parseProxyRange(v string) (netip.Prefix, error) {
 		}
 		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 	}
-	if p.Bits() == 0 {
-		return p, fmt.Errorf("%q would trust every address on the internet as a proxy, so any client could choose the address it is throttled and logged under; give the proxy's own address or network", v)
+	// A client inside a trusted range can write any address it likes into
+	// the header and be throttled under it. Ranges as wide as a fraction of
+	// the internet are surely not only proxies; narrower ones that still
+	// hold clients are warned about at start (WideRanges).
+	if min := minProxyBits(p.Addr()); p.Bits() < min {
+		return p, fmt.Errorf("%q is too wide to be only reverse proxies (at least /%d): a client inside a trusted range can choose the address it is throttled and logged under; give the proxy's own address", v, min)
 	}
 	return p.Masked(), nil
+}
+
+// minProxyBits is the shortest prefix accepted as reverse proxies.
+func minProxyBits(a netip.Addr) int {
+	if a.Is4() {
+		return 8
+	}
+	return 16
+}
+
+// WideRanges lists the trusted ranges wider than a small subnet (/24 for
+// IPv4, /64 for IPv6): if clients can connect from inside one, they can
+// choose the address they are throttled under, so the operator is warned.
+func (tp TrustedProxies) WideRanges() []string {
+	var wide []string
+	for _, p := range tp {
+		if (p.Addr().Is4() && p.Bits() < 24) || (!p.Addr().Is4() && p.Bits() < 64) {
+			wide = append(wide, p.String())
+		}
+	}
+	return wide
 }
 
 // String lists the ranges, comma-separated.

@@ -25,10 +25,17 @@ func TestParseTrustedProxies(t *testing.T) {
 		{in: "::ffff:10.0.0.0/104", want: "10.0.0.0/8"},
 		{in: "::ffff:10.0.0.1", want: "10.0.0.1/32"},
 
-		{in: "0.0.0.0/0", err: `"0.0.0.0/0" would trust every address`},
-		{in: "::/0", err: `"::/0" would trust every address`},
-		{in: "10.0.0.1,::/0", err: `"::/0" would trust every address`},
-		{in: "::ffff:0.0.0.0/96", err: "would trust every address"},
+		{in: "0.0.0.0/0", err: `"0.0.0.0/0" is too wide`},
+		{in: "::/0", err: `"::/0" is too wide`},
+		{in: "10.0.0.1,::/0", err: `"::/0" is too wide`},
+		{in: "::ffff:0.0.0.0/96", err: "is too wide"},
+		// Halves of the internet are as bad as all of it.
+		{in: "0.0.0.0/1,128.0.0.0/1", err: `"0.0.0.0/1" is too wide`},
+		{in: "::/1", err: "is too wide"},
+		{in: "2000::/3", err: "is too wide"},
+		{in: "::ffff:0.0.0.0/97", err: "is too wide"},
+		{in: "10.0.0.0/7", err: "at least /8"},
+		{in: "2001:db8::/16", want: "2001::/16"},
 		{in: "::ffff:0:0/95", err: "IPv4-mapped"},
 		{in: "proxy.example.org", err: `"proxy.example.org" is not an IP address or CIDR range`},
 		{in: "10.0.0.0/33", err: `"10.0.0.0/33" is not`},
@@ -46,6 +53,17 @@ func TestParseTrustedProxies(t *testing.T) {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%q: error %v, want one saying %q", tc.in, err, tc.err)
 		}
+	}
+}
+
+// Ranges wide enough to hold clients are named for the start-up warning.
+func TestWideTrustedRanges(t *testing.T) {
+	tp, err := ParseTrustedProxies("10.0.0.5,10.0.0.0/8,192.168.1.0/24,172.16.0.0/23,2001:db8::/48,2001:db8:1:2::/64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tp.WideRanges(), ","); got != "10.0.0.0/8,172.16.0.0/23,2001:db8::/48" {
+		t.Errorf("wide ranges %q", got)
 	}
 }
 
