@@ -136,7 +136,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 // StartSession creates a session for u and returns its secret token, which
 // only the browser keeps; the store holds its hash.
 func (s *Service) StartSession(ctx context.Context, u domain.User) (string, error) {
-	return s.startSession(ctx, u, "", false)
+	return s.startSession(ctx, u, "", false, nil)
 }
 
 // SessionUser returns the user of a live session token and refreshes its

@@ -207,7 +207,7 @@ func (s *Service) Login(ctx context.Context, in LoginAttempt) (LoginResult, erro
 			CreatedAt: now, ExpiresAt: now.Add(PendingLoginLife), UserAgent: BrowserSummary(in.UserAgent)})
 		return LoginResult{User: u, Pending: tok}, err
 	}
-	tok, err := s.finishLogin(ctx, u, keys, in.UserAgent, "")
+	tok, err := s.finishLogin(ctx, u, keys, in.UserAgent, "", nil)
 	return LoginResult{User: u, Session: tok}, err
 }
 
@@ -232,17 +232,19 @@ func (s *Service) checkPassword(ctx context.Context, username, password string) 
 // finishLogin starts the session of a complete login, forgets the
 // account's failures and audits the login. method names the second factor
 // ("" for none).
-func (s *Service) finishLogin(ctx context.Context, u domain.User, keys throttleKeys, userAgent, method string) (string, error) {
+func (s *Service) finishLogin(ctx context.Context, u domain.User, keys throttleKeys, userAgent, method string, pending []byte) (string, error) {
 	now := s.Now().UTC()
+	// The session first: a half-finished login that was ended meanwhile
+	// stops here, before anything says the login succeeded.
+	tok, err := s.startSession(ctx, u, userAgent, method != "", pending)
+	if err != nil {
+		return "", err
+	}
 	if err := s.Store.ClearThrottle(ctx, keys.account); err != nil {
 		return "", err
 	}
 	_ = s.Store.PruneThrottle(ctx, now.Add(-throttleForget))
 	_ = s.Store.SetLastLogin(ctx, u.ID, now)
-	tok, err := s.startSession(ctx, u, userAgent, method != "")
-	if err != nil {
-		return "", err
-	}
 	if method == "" {
 		method = "none"
 	}
@@ -312,14 +314,10 @@ func (s *Service) CompleteLogin(ctx context.Context, token, code, client, userAg
 		}
 		return LoginResult{}, ErrBadCode
 	}
-	// Used once: a login ended meanwhile (logged out everywhere, or the
-	// same code sent twice) does not become a session.
-	if live, err := s.Store.ConsumePendingLogin(ctx, p.TokenHash); err != nil {
-		return LoginResult{}, err
-	} else if !live {
+	tok, err := s.finishLogin(ctx, u, keys, userAgent, method, p.TokenHash)
+	if errors.Is(err, store.ErrPendingLoginGone) {
 		return LoginResult{}, ErrLoginExpired
 	}
-	tok, err := s.finishLogin(ctx, u, keys, userAgent, method)
 	return LoginResult{User: u, Session: tok}, err
 }
 
@@ -400,13 +398,17 @@ type SessionState struct {
 
 // startSession creates a session for u; mfa marks that the login passed a
 // second factor. The login itself counts as a fresh authentication.
-func (s *Service) startSession(ctx context.Context, u domain.User, userAgent string, mfa bool) (string, error) {
+func (s *Service) startSession(ctx context.Context, u domain.User, userAgent string, mfa bool, pending []byte) (string, error) {
 	tok := auth.NewSecret("", 32)
 	now := s.Now().UTC()
-	err := s.Store.CreateSession(ctx, store.Session{TokenHash: auth.HashSecret(tok), UserID: u.ID,
+	se := store.Session{TokenHash: auth.HashSecret(tok), UserID: u.ID,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.SessionMax),
-		UserAgent: BrowserSummary(userAgent), ReauthAt: now, MFA: mfa})
-	return tok, err
+		UserAgent: BrowserSummary(userAgent), ReauthAt: now, MFA: mfa}
+	if pending != nil {
+		// The half-finished login is used up in the same transaction.
+		return tok, s.Store.CreateSessionFromPendingLogin(ctx, pending, se)
+	}
+	return tok, s.Store.CreateSession(ctx, se)
 }
 
 // Session returns the state of a live session token and refreshes its idle

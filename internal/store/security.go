@@ -461,20 +461,6 @@ func (s *Store) DeletePendingLogin(ctx context.Context, tokenHash []byte) (err e
 	return err
 }
 
-// ConsumePendingLogin ends a half-finished login whose second factor was
-// just proved, and reports whether it was still there: a login that an
-// administrator's "log out everywhere", an expiry or a second request
-// ended meanwhile must not become a session.
-func (s *Store) ConsumePendingLogin(ctx context.Context, tokenHash []byte) (_ bool, err error) {
-	defer s.fail(&err)
-	res, err := s.writer().exec(ctx, `DELETE FROM pending_logins WHERE token_hash = ?`, tokenHash)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
 // DeleteExpiredPendingLogins removes half-finished logins that expired
 // before now.
 func (s *Store) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (err error) {

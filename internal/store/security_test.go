@@ -259,13 +259,18 @@ func TestPendingLogins(t *testing.T) {
 		mustOK(t, s.DeleteExpiredPendingLogins(ctx, t0.Add(time.Minute)))
 		_, err = s.GetPendingLogin(ctx, old.TokenHash)
 		wantCode(t, err, domain.ENotFound)
-		live, err := s.ConsumePendingLogin(ctx, p.TokenHash)
-		mustOK(t, err)
-		if !live {
-			t.Fatal("a live half-finished login was not there to consume")
+		// A half-finished login becomes one session, once.
+		se := Session{TokenHash: []byte("session-from-pending"), UserID: p.UserID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		mustOK(t, s.CreateSessionFromPendingLogin(ctx, p.TokenHash, se))
+		if _, err := s.GetSession(ctx, se.TokenHash); err != nil {
+			t.Fatalf("the session was not made: %v", err)
 		}
-		if live, err = s.ConsumePendingLogin(ctx, p.TokenHash); err != nil || live {
-			t.Fatalf("consumed twice: %v %v", live, err)
+		se.TokenHash = []byte("second-session-from-pending")
+		if err := s.CreateSessionFromPendingLogin(ctx, p.TokenHash, se); err != ErrPendingLoginGone {
+			t.Fatalf("a used half-finished login made another session: %v", err)
+		}
+		if _, err := s.GetSession(ctx, se.TokenHash); domain.ErrorCode(err) != domain.ENotFound {
+			t.Fatalf("the second session exists: %v", err)
 		}
 		mustOK(t, s.DeletePendingLogin(ctx, p.TokenHash))
 		_, err = s.GetPendingLogin(ctx, p.TokenHash)

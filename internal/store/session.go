@@ -57,13 +57,42 @@ func fromMillisOrZero(ms int64) time.Time {
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, se Session) (err error) {
 	defer s.fail(&err)
-	_, err = s.writer().exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
+	return s.insertSession(ctx, s.writer(), se)
+}
+
+func (s *Store) insertSession(ctx context.Context, c conn, se Session) error {
+	_, err := c.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, se.TokenHash, se.UserID, millis(se.CreatedAt), millis(se.LastSeenAt), millis(se.ExpiresAt),
 		se.UserAgent, millisOrZero(se.ReauthAt), se.MFA)
 	if s.d.isUniqueViolation(err) {
 		return domain.Errorf(domain.EConflict, "session already exists")
 	}
 	return err
+}
+
+// ErrPendingLoginGone is CreateSessionFromPendingLogin's answer when the
+// half-finished login was ended meanwhile.
+var ErrPendingLoginGone = domain.Errorf(domain.ENotFound, "the login was ended; log in again")
+
+// CreateSessionFromPendingLogin turns a half-finished login whose second
+// factor was just proved into a session, in one transaction: the login is
+// used once, and one that was ended meanwhile (an administrator's "log out
+// everywhere", which deletes half-finished logins before sessions, or the
+// same code sent twice) gives ErrPendingLoginGone and no session.
+func (s *Store) CreateSessionFromPendingLogin(ctx context.Context, pendingHash []byte, se Session) (err error) {
+	defer s.fail(&err)
+	return s.withTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM pending_logins WHERE token_hash = ?`, pendingHash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return ErrPendingLoginGone
+		}
+		return s.insertSession(ctx, c, se)
+	})
 }
 
 // GetSession returns the session with the token hash, expired or not:
@@ -129,14 +158,17 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, by int64, at tim
 	defer s.fail(&err)
 	var n int64
 	err = s.withTx(ctx, func(c conn) error {
+		// Half-finished logins first: on PostgreSQL a login being turned
+		// into a session holds its row, so this waits for that session to
+		// commit, and the next statement then removes it too.
+		if _, err := c.exec(ctx, `DELETE FROM pending_logins WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
 		res, err := c.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 		if err != nil {
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		if _, err := c.exec(ctx, `DELETE FROM pending_logins WHERE user_id = ?`, userID); err != nil {
 			return err
 		}
 		// The audit entry comes last: on PostgreSQL it locks the chain head.
