@@ -110,36 +110,11 @@ func TestTextFilteredListsMatchAnOracle(t *testing.T) {
 			)
 		}
 		want := func(c tcase) []int64 {
-			var keep []*domain.Testimony
-			for _, te := range tes {
-				if c.keep(te) {
-					keep = append(keep, te)
-				}
-			}
-			slices.SortFunc(keep, func(a, b *domain.Testimony) int {
-				return cmp.Or(cmp.Compare(b.ReceivedOn.String(), a.ReceivedOn.String()), cmp.Compare(b.ID, a.ID))
-			})
-			ids := []int64{}
-			for _, te := range keep {
-				ids = append(ids, te.ID)
-			}
-			return ids
+			return inListOrder(tes, c.keep, func(te *domain.Testimony) (string, int64) { return te.ReceivedOn.String(), te.ID })
 		}
 		walk := func(f TestimonyFilter, size int) []int64 {
-			ids, cursor := []int64{}, ""
-			for range 1000 {
-				items, next, err := s.ListTestimonies(ctx, f, domain.Page{Limit: size, Cursor: cursor})
-				mustOK(t, err)
-				for _, te := range items {
-					ids = append(ids, te.ID)
-				}
-				if next == "" {
-					return ids
-				}
-				cursor = next
-			}
-			t.Fatal("the pages never ended")
-			return nil
+			return walkPages(t, size, func(p domain.Page) ([]domain.Testimony, string, error) { return s.ListTestimonies(ctx, f, p) },
+				func(te domain.Testimony) int64 { return te.ID })
 		}
 		plans := []struct {
 			name   string
@@ -231,36 +206,11 @@ func TestTextFilteredIncidentListsMatchAnOracle(t *testing.T) {
 			)
 		}
 		want := func(c icase) []int64 {
-			var keep []*domain.Incident
-			for _, in := range ins {
-				if c.keep(in) {
-					keep = append(keep, in)
-				}
-			}
-			slices.SortFunc(keep, func(a, b *domain.Incident) int {
-				return cmp.Or(cmp.Compare(b.When.From.String(), a.When.From.String()), cmp.Compare(b.ID, a.ID))
-			})
-			ids := []int64{}
-			for _, in := range keep {
-				ids = append(ids, in.ID)
-			}
-			return ids
+			return inListOrder(ins, c.keep, func(in *domain.Incident) (string, int64) { return in.When.From.String(), in.ID })
 		}
 		walk := func(f IncidentFilter, size int) []int64 {
-			ids, cursor := []int64{}, ""
-			for range 1000 {
-				items, next, err := s.ListIncidents(ctx, f, domain.Page{Limit: size, Cursor: cursor})
-				mustOK(t, err)
-				for _, in := range items {
-					ids = append(ids, in.ID)
-				}
-				if next == "" {
-					return ids
-				}
-				cursor = next
-			}
-			t.Fatal("the pages never ended")
-			return nil
+			return walkPages(t, size, func(p domain.Page) ([]domain.Incident, string, error) { return s.ListIncidents(ctx, f, p) },
+				func(in domain.Incident) int64 { return in.ID })
 		}
 		for _, window := range []int{0, 4} {
 			s.textWindow = window
@@ -270,6 +220,48 @@ func TestTextFilteredIncidentListsMatchAnOracle(t *testing.T) {
 		}
 		s.textWindow = 0
 	})
+}
+
+// inListOrder is the oracle: the ids of the records that keep keeps, in
+// list order (date, then id, both descending).
+func inListOrder[T any](recs []T, keep func(T) bool, key func(T) (string, int64)) []int64 {
+	var kept []T
+	for _, r := range recs {
+		if keep(r) {
+			kept = append(kept, r)
+		}
+	}
+	slices.SortFunc(kept, func(a, b T) int {
+		da, ia := key(a)
+		db, ib := key(b)
+		return cmp.Or(cmp.Compare(db, da), cmp.Compare(ib, ia))
+	})
+	ids := []int64{}
+	for _, r := range kept {
+		_, id := key(r)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// walkPages reads every page of a list, following the cursors, and returns
+// the ids in the order read.
+func walkPages[T any](t *testing.T, size int, list func(domain.Page) ([]T, string, error), id func(T) int64) []int64 {
+	t.Helper()
+	ids, cursor := []int64{}, ""
+	for range 1000 {
+		items, next, err := list(domain.Page{Limit: size, Cursor: cursor})
+		mustOK(t, err)
+		for _, it := range items {
+			ids = append(ids, id(it))
+		}
+		if next == "" {
+			return ids
+		}
+		cursor = next
+	}
+	t.Fatal("the pages never ended")
+	return nil
 }
 
 // A sort key read back from the index names the list position it was made
