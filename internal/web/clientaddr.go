@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -147,16 +146,4 @@ func (tp TrustedProxies) client(r *http.Request) string {
 		}
 	}
 	return host
-}
-
-type trustedProxiesKey struct{}
-
-// resolveClients makes the server's trusted proxies known to clientIP.
-func (s *Server) resolveClients(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(s.TrustedProxies) > 0 {
-			r = r.WithContext(context.WithValue(r.Context(), trustedProxiesKey{}, s.TrustedProxies))
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -110,7 +110,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, domain.Errorf(domain.EForbidden, "cross-site request refused"))
 	}))
-	return s.recoverer(s.resolveClients(s.securityHeaders(limitBody(cop.Handler(mux)))))
+	return s.recoverer(s.securityHeaders(limitBody(cop.Handler(mux))))
 }
 
 type ctxKey int

@@ -51,10 +51,7 @@ func sessionOf(r *http.Request) (sessionInfo, bool) {
 // through here. It is the TCP peer, unless that peer is a reverse proxy the
 // operator named with --trusted-proxy: only then is X-Forwarded-For read
 // (see TrustedProxies.client), because any client can send the header.
-func clientIP(r *http.Request) string {
-	tp, _ := r.Context().Value(trustedProxiesKey{}).(TrustedProxies)
-	return tp.client(r)
-}
+func (s *Server) clientIP(r *http.Request) string { return s.TrustedProxies.client(r) }
 
 type loginData struct {
 	Username string
@@ -79,7 +76,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	next := safeNext(f.str("next"))
 	res, err := s.Svc.Login(r.Context(), service.LoginAttempt{Username: f.str("username"), Password: f.str("password"),
-		Client: clientIP(r), UserAgent: r.UserAgent()})
+		Client: s.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		s.loginFailed(w, r, "login", "login.title", loginData{Username: f.str("username"), Next: next}, err)
 		return
@@ -169,7 +166,7 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(f.str("next"))
-	res, err := s.Svc.CompleteLogin(r.Context(), pendingToken(r), f.str("code"), clientIP(r), r.UserAgent())
+	res, err := s.Svc.CompleteLogin(r.Context(), pendingToken(r), f.str("code"), s.clientIP(r), r.UserAgent())
 	if err == service.ErrLoginExpired {
 		s.loginExpired(w, r)
 		return
@@ -245,7 +242,7 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, domain.ErrUnauthorized)
 		return
 	}
-	err = s.Svc.Reauthenticate(r.Context(), actorOf(r), si.token, f.str("password"), f.str("code"), clientIP(r))
+	err = s.Svc.Reauthenticate(r.Context(), actorOf(r), si.token, f.str("password"), f.str("code"), s.clientIP(r))
 	switch {
 	case err == service.ErrThrottled:
 		w.Header().Set("Retry-After", "60")
